@@ -1,0 +1,36 @@
+//! # Destroy, then Generate
+//!
+//! The crate behind the book: every algorithm the book shows lives here once, and every
+//! number, table and figure in the book is a file this crate wrote.
+//!
+//! Modules follow the book's reading order; shared pieces come last.
+//!
+//! ```
+//! use destroy_then_generate::destroying_and_generating::{named_channels::*, Joint};
+//! use destroy_then_generate::numbers::Rational;
+//!
+//! // Product adds exactly one bit (a fair coin) to whatever Alice says.
+//! let prior = example_prior();
+//! let joint = Joint::new(&prior, &product(Rational::new(1, 2))).unwrap();
+//! assert_eq!(joint.entropy_b_given_a().as_rational(), Some(Rational::ONE));
+//! ```
+
+/// The crate version; notebooks assert it so they never run against a stale crate.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+// The pinned dependencies, re-exported so notebooks and courses use exactly these.
+pub use dfdx;
+pub use ndarray;
+pub use plotters;
+
+// Part II — the tutorial.
+pub mod destroying_and_generating;
+
+// Shared pieces.
+pub mod cli;
+pub mod diagram;
+pub mod notebook;
+pub mod numbers;
+pub mod plot;
+pub mod report;
+pub mod sampling;

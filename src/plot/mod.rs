@@ -1,0 +1,23 @@
+//! Figures: every drawing function takes a plotters `DrawingArea`, so the same code
+//! writes the book's SVG files and shows inline SVG in notebooks.
+
+mod learning_curve;
+
+pub use learning_curve::draw_learning_curve;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Draws into an in-memory SVG document of `size` pixels and returns its text.
+pub fn svg<E: std::fmt::Debug>(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<(), E>,
+) -> String {
+    let mut text = String::new();
+    {
+        let area = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        draw(&area).unwrap_or_else(|e| panic!("drawing into an in-memory SVG failed: {e:?}"));
+        area.present().expect("an in-memory SVG cannot fail to flush");
+    }
+    text
+}
