@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
-#[command(name = "destroy_then_generate", version, about = "Computes everything the book \"Destroy, then Generate\" shows.")]
+#[command(
+    name = "destroy_then_generate",
+    version,
+    about = "Computes everything the book \"Destroy, then Generate\" shows."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -77,17 +81,32 @@ pub fn threads() -> usize {
 /// Runs a parsed command line; `Err` holds a one-line message for the user.
 pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Generate { chapter, scale, seed, out, check } => {
+        Command::Generate {
+            chapter,
+            scale,
+            seed,
+            out,
+            check,
+        } => {
             let all = chapters();
-            let selected: Vec<&Chapter> = all.iter().filter(|c| chapter == "all" || c.name == chapter).collect();
+            let selected: Vec<&Chapter> = all
+                .iter()
+                .filter(|c| chapter == "all" || c.name == chapter)
+                .collect();
             if selected.is_empty() {
                 let names: Vec<&str> = all.iter().map(|c| c.name).collect();
-                return Err(format!("unknown chapter '{chapter}' (expected 'all' or one of: {})", names.join(", ")));
+                return Err(format!(
+                    "unknown chapter '{chapter}' (expected 'all' or one of: {})",
+                    names.join(", ")
+                ));
             }
             let mut files = GeneratedFiles::default();
             for c in selected {
                 eprintln!("generating {} (scale {scale}, seed {seed}) …", c.name);
-                let command = format!("destroy_then_generate generate --chapter {} --scale {scale} --seed {seed}", c.name);
+                let command = format!(
+                    "destroy_then_generate generate --chapter {} --scale {scale} --seed {seed}",
+                    c.name
+                );
                 files.extend((c.generate)(scale, seed, &command));
             }
             if check {
@@ -98,12 +117,20 @@ pub fn run(cli: Cli) -> Result<(), String> {
                         problems.join("; ")
                     ));
                 }
-                eprintln!("all {} generated files under {} are up to date", files.paths().count(), out.display());
+                eprintln!(
+                    "all {} generated files under {} are up to date",
+                    files.paths().count(),
+                    out.display()
+                );
             } else {
-                files
-                    .write_all(&out)
-                    .map_err(|e| format!("cannot write generated files under {}: {e}", out.display()))?;
-                eprintln!("wrote {} files under {}", files.paths().count(), out.display());
+                files.write_all(&out).map_err(|e| {
+                    format!("cannot write generated files under {}: {e}", out.display())
+                })?;
+                eprintln!(
+                    "wrote {} files under {}",
+                    files.paths().count(),
+                    out.display()
+                );
             }
             Ok(())
         }

@@ -138,12 +138,20 @@ impl GeneratedFiles {
                 Err(_) => problems.push(format!("{} is missing", path.display())),
             }
         }
-        let folders: std::collections::BTreeSet<_> = self.files.keys().filter_map(|p| p.parent()).collect();
+        let folders: std::collections::BTreeSet<_> =
+            self.files.keys().filter_map(|p| p.parent()).collect();
         for folder in folders {
-            for entry in fs::read_dir(root.join(folder)).into_iter().flatten().flatten() {
+            for entry in fs::read_dir(root.join(folder))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
                 let relative = folder.join(entry.file_name());
                 if entry.path().is_file() && !self.files.contains_key(&relative) {
-                    problems.push(format!("{} is stale (no longer generated)", relative.display()));
+                    problems.push(format!(
+                        "{} is stale (no longer generated)",
+                        relative.display()
+                    ));
                 }
             }
         }
@@ -176,7 +184,13 @@ mod tests {
         fs::write(root.join("ch/b.json"), "{\"changed\": 1}\n").unwrap();
         fs::write(root.join("ch/old.svg"), "").unwrap();
         let problems = files.differences_from(&root);
-        assert_eq!(problems, vec!["ch/b.json is out of date", "ch/old.svg is stale (no longer generated)"]);
+        assert_eq!(
+            problems,
+            vec![
+                "ch/b.json is out of date",
+                "ch/old.svg is stale (no longer generated)"
+            ]
+        );
         fs::remove_dir_all(&root).unwrap();
     }
 }

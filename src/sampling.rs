@@ -20,5 +20,8 @@ pub fn sample_index(probs: &[f64], rng: &mut impl Rng) -> usize {
     }
     // Rounding can leave the cumulative sum a hair below 1: fall back to the last
     // index with positive probability.
-    probs.iter().rposition(|&p| p > 0.0).expect("probabilities must not all be zero")
+    probs
+        .iter()
+        .rposition(|&p| p > 0.0)
+        .expect("probabilities must not all be zero")
 }

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-MDBOOK_VERSION=0.5.4
+# 0.5.3, the version mdbook-katex 0.10.0 is built against: with 0.5.4 it prints a
+# version-mismatch warning on every build, and the build must be warning-free.
+MDBOOK_VERSION=0.5.3
 MDBOOK_KATEX_VERSION=0.10.0
 MDBOOK_LINKCHECK2_VERSION=0.13.0
 EVCXR_VERSION=0.22.0
@@ -46,10 +48,8 @@ if [[ $want_notebooks == 1 ]]; then
     else
         say "Python venv up to date ($VENV)"
     fi
-    # The kernel spec goes into the venv so nothing outside the project is touched.
-    if [[ ! -f $VENV/share/jupyter/kernels/rust/kernel.json ]]; then
-        say "registering the evcxr kernel with the venv's Jupyter"
-        JUPYTER_PATH="$PWD/$VENV/share/jupyter" evcxr_jupyter --install >/dev/null
-    fi
+    # Quick and idempotent: (re)writes the "rust" kernel spec for this evcxr_jupyter.
+    say "registering the evcxr kernel (name: rust) with Jupyter"
+    JUPYTER_PATH="$PWD/$VENV/share/jupyter" evcxr_jupyter --install >/dev/null
 fi
 say "tools ready"

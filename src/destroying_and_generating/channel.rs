@@ -12,11 +12,27 @@ pub fn numbered(n: usize) -> Alphabet {
 /// Why a channel or distribution could not be built or composed.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ChannelError {
-    RowDoesNotSumToOne { channel: String, row: String, sum: f64 },
-    NegativeEntry { channel: String, row: String },
-    WrongShape { what: String, expected: usize, found: usize },
-    AlphabetMismatch { first: String, second: String },
-    NotAProbabilityDistribution { sum: f64 },
+    RowDoesNotSumToOne {
+        channel: String,
+        row: String,
+        sum: f64,
+    },
+    NegativeEntry {
+        channel: String,
+        row: String,
+    },
+    WrongShape {
+        what: String,
+        expected: usize,
+        found: usize,
+    },
+    AlphabetMismatch {
+        first: String,
+        second: String,
+    },
+    NotAProbabilityDistribution {
+        sum: f64,
+    },
 }
 
 impl fmt::Display for ChannelError {
@@ -67,9 +83,17 @@ impl<P: Probability> Channel<P> {
         outputs: Alphabet,
         kernel: Vec<Vec<P>>,
     ) -> Result<Self, ChannelError> {
-        let shape_error = |what: String, expected, found| ChannelError::WrongShape { what, expected, found };
+        let shape_error = |what: String, expected, found| ChannelError::WrongShape {
+            what,
+            expected,
+            found,
+        };
         if kernel.len() != inputs.len() {
-            return Err(shape_error(format!("channel {name}: rows"), inputs.len(), kernel.len()));
+            return Err(shape_error(
+                format!("channel {name}: rows"),
+                inputs.len(),
+                kernel.len(),
+            ));
         }
         for (row, label) in kernel.iter().zip(&inputs) {
             if row.len() != outputs.len() {
@@ -77,7 +101,10 @@ impl<P: Probability> Channel<P> {
                 return Err(shape_error(what, outputs.len(), row.len()));
             }
             if row.iter().any(|&p| p < P::zero()) {
-                return Err(ChannelError::NegativeEntry { channel: name.into(), row: label.clone() });
+                return Err(ChannelError::NegativeEntry {
+                    channel: name.into(),
+                    row: label.clone(),
+                });
             }
             let sum: P = row.iter().copied().sum();
             if !sum.close_to(P::one()) {
@@ -85,13 +112,27 @@ impl<P: Probability> Channel<P> {
                 return Err(ChannelError::RowDoesNotSumToOne { channel, row, sum });
             }
         }
-        Ok(Channel { name: name.into(), inputs, outputs, kernel })
+        Ok(Channel {
+            name: name.into(),
+            inputs,
+            outputs,
+            kernel,
+        })
     }
 
     /// The deterministic channel `a ↦ f(a)`, with `f` giving output indices.
-    pub fn function(name: &str, inputs: Alphabet, outputs: Alphabet, f: impl Fn(usize) -> usize) -> Self {
+    pub fn function(
+        name: &str,
+        inputs: Alphabet,
+        outputs: Alphabet,
+        f: impl Fn(usize) -> usize,
+    ) -> Self {
         let kernel = (0..inputs.len())
-            .map(|a| (0..outputs.len()).map(|b| if f(a) == b { P::one() } else { P::zero() }).collect())
+            .map(|a| {
+                (0..outputs.len())
+                    .map(|b| if f(a) == b { P::one() } else { P::zero() })
+                    .collect()
+            })
             .collect();
         Channel::new(name, inputs, outputs, kernel).expect("a function's rows are one-hot")
     }
@@ -111,7 +152,7 @@ impl<P: Probability> Channel<P> {
         })
     }
 
-// ANCHOR: then
+    // ANCHOR: then
     /// `self` then `next`: `P(C = c | A = a) = Σ_b P(b | a) P(c | b)`.
     pub fn then(&self, next: &Channel<P>) -> Result<Channel<P>, ChannelError> {
         if self.outputs != next.inputs {
@@ -123,20 +164,40 @@ impl<P: Probability> Channel<P> {
             .iter()
             .map(|row| {
                 (0..next.outputs.len())
-                    .map(|c| row.iter().enumerate().map(|(b, &p)| p * next.kernel[b][c]).sum())
+                    .map(|c| {
+                        row.iter()
+                            .enumerate()
+                            .map(|(b, &p)| p * next.kernel[b][c])
+                            .sum()
+                    })
                     .collect()
             })
             .collect();
         let name = format!("{} ∘ {}", next.name, self.name);
-        Ok(Channel { name, inputs: self.inputs.clone(), outputs: next.outputs.clone(), kernel })
+        Ok(Channel {
+            name,
+            inputs: self.inputs.clone(),
+            outputs: next.outputs.clone(),
+            kernel,
+        })
     }
-// ANCHOR_END: then
+    // ANCHOR_END: then
 
     /// The same channel with `f64` probabilities (for sampling and fast checks).
     pub fn to_f64(&self) -> Channel<f64> {
-        let kernel = self.kernel.iter().map(|row| row.iter().map(|p| p.to_f64()).collect()).collect();
-        let (name, inputs, outputs) = (self.name.clone(), self.inputs.clone(), self.outputs.clone());
-        Channel { name, inputs, outputs, kernel }
+        let kernel = self
+            .kernel
+            .iter()
+            .map(|row| row.iter().map(|p| p.to_f64()).collect())
+            .collect();
+        let (name, inputs, outputs) =
+            (self.name.clone(), self.inputs.clone(), self.outputs.clone());
+        Channel {
+            name,
+            inputs,
+            outputs,
+            kernel,
+        }
     }
 
     /// The same channel under another name.

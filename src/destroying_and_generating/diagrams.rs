@@ -1,8 +1,8 @@
 //! The chapter's diagrams, built from the very channels the chapter computes with.
 
 use super::channel::{numbered, Channel};
-use super::named_channels::*;
 use super::information::Distribution;
+use super::named_channels::*;
 use crate::diagram::{ArrowKind, Diagram};
 use crate::numbers::Rational;
 

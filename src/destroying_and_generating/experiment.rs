@@ -25,7 +25,10 @@ pub struct Bits {
 
 impl From<ExactBits> for Bits {
     fn from(x: ExactBits) -> Bits {
-        Bits { exact: x.to_latex(), bits: x.to_f64() }
+        Bits {
+            exact: x.to_latex(),
+            bits: x.to_f64(),
+        }
     }
 }
 
@@ -87,7 +90,10 @@ fn fractions(d: &Distribution<Rational>) -> Vec<String> {
     d.probs.iter().map(Rational::to_string).collect()
 }
 
-fn channel_information(prior: &Distribution<Rational>, channel: &Channel<Rational>) -> ChannelInformation {
+fn channel_information(
+    prior: &Distribution<Rational>,
+    channel: &Channel<Rational>,
+) -> ChannelInformation {
     let joint = Joint::new(prior, channel).expect("the chapter's channels start at Alice");
     ChannelInformation {
         name: channel.name.clone(),
@@ -100,7 +106,11 @@ fn channel_information(prior: &Distribution<Rational>, channel: &Channel<Rationa
     }
 }
 
-fn chain_row(prior: &Distribution<Rational>, first: &Channel<Rational>, second: &Channel<Rational>) -> ChainRow {
+fn chain_row(
+    prior: &Distribution<Rational>,
+    first: &Channel<Rational>,
+    second: &Channel<Rational>,
+) -> ChainRow {
     let info = ChainInformation::new(prior, first, second).expect("the chapter's chains compose");
     ChainRow {
         chain: format!("{} then {}", first.name, second.name),
@@ -116,12 +126,18 @@ fn chain_row(prior: &Distribution<Rational>, first: &Channel<Rational>, second: 
 /// What the example pairs say: are they all consistent with Cypher, and is the
 /// empirical `P(A | B)` they give exactly Decrypt?
 fn example_pairs_facts() -> (bool, bool) {
-    let consistent = EXAMPLE_PAIRS.iter().all(|&(a, b)| cypher::<Rational>().p(a, b) == Rational::ONE);
+    let consistent = EXAMPLE_PAIRS
+        .iter()
+        .all(|&(a, b)| cypher::<Rational>().p(a, b) == Rational::ONE);
     let mut counts = [[0i128; 3]; 3];
     EXAMPLE_PAIRS.iter().for_each(|&(a, b)| counts[b][a] += 1);
     let empirical: Vec<Vec<Rational>> = counts
         .iter()
-        .map(|row| row.iter().map(|&n| Rational::new(n, row.iter().sum::<i128>().max(1))).collect())
+        .map(|row| {
+            row.iter()
+                .map(|&n| Rational::new(n, row.iter().sum::<i128>().max(1)))
+                .collect()
+        })
         .collect();
     (consistent, empirical == decrypt::<Rational>().kernel)
 }
@@ -133,8 +149,11 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
     let half = Rational::new(1, 2);
     let channels = [identity(3), cypher(), product(half), mash(), shuffle()];
     let guess = posterior_guess(&prior, &mash());
-    let mash_then_guess = Joint::new(&prior, &mash().then(&guess).expect("Mash then Guess composes"))
-        .expect("starts at Alice");
+    let mash_then_guess = Joint::new(
+        &prior,
+        &mash().then(&guess).expect("Mash then Guess composes"),
+    )
+    .expect("starts at Alice");
     let chains = [
         (identity(3), identity(3)),
         (cypher(), decrypt()),
@@ -145,13 +164,24 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
         (mash(), mash_prime()),
         (shuffle(), posterior_guess(&prior, &shuffle())),
     ];
-    let prior_guess_joint = Joint::new(&prior, &mash().then(&prior_guess(mash::<Rational>().outputs, &prior)).expect("composes"))
-        .expect("starts at Alice");
+    let prior_guess_joint = Joint::new(
+        &prior,
+        &mash()
+            .then(&prior_guess(mash::<Rational>().outputs, &prior))
+            .expect("composes"),
+    )
+    .expect("starts at Alice");
     let (max_pairs, repeats) = match scale {
         Scale::Quick => (10_000, 20),
         Scale::Full => (1_000_000, 50),
     };
-    let learning = learning_curve(&prior.to_f64(), &mash::<Rational>().to_f64(), max_pairs, repeats, seed);
+    let learning = learning_curve(
+        &prior.to_f64(),
+        &mash::<Rational>().to_f64(),
+        max_pairs,
+        repeats,
+        seed,
+    );
     let (pairs_consistent_with_cypher, empirical_guess_is_decrypt) = example_pairs_facts();
     let product_joint = Joint::new(&prior, &product(half)).expect("starts at Alice");
     ChapterResults {
@@ -159,12 +189,18 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
         h_a: prior.entropy().into(),
         pairs_consistent_with_cypher,
         empirical_guess_is_decrypt,
-        channels: channels.iter().map(|c| channel_information(&prior, c)).collect(),
+        channels: channels
+            .iter()
+            .map(|c| channel_information(&prior, c))
+            .collect(),
         product_extra_bits: (product_joint.marginal_b().entropy() - prior.entropy()).into(),
         guess_marginal_equals_prior: mash_then_guess.marginal_b() == prior,
         guess_p_differ: mash_then_guess.probability_different().to_string(),
         prior_guess_i_aa2: prior_guess_joint.mutual_information().into(),
-        chains: chains.iter().map(|(f, s)| chain_row(&prior, f, s)).collect(),
+        chains: chains
+            .iter()
+            .map(|(f, s)| chain_row(&prior, f, s))
+            .collect(),
         random_chains: check_random_chains(10_000, seed),
         bayes_slope: learning.final_log_log_slope(&learning.bayes_error),
         frequency_slope: learning.final_log_log_slope(&learning.frequency_error),
@@ -180,7 +216,12 @@ fn information_table(results: &ChapterResults) -> String {
         let function = if c.deterministic { "yes" } else { "no" };
         let p_b = c.p_b.join(", ");
         let cells = [&c.h_b, &c.generated, &c.destroyed, &c.i_ab].map(Bits::markdown);
-        writeln!(t, "| {} | {function} | ({p_b}) | {} | {} | {} | {} |", c.name, cells[0], cells[1], cells[2], cells[3]).unwrap();
+        writeln!(
+            t,
+            "| {} | {function} | ({p_b}) | {} | {} | {} | {} |",
+            c.name, cells[0], cells[1], cells[2], cells[3]
+        )
+        .unwrap();
     }
     t
 }
@@ -199,7 +240,13 @@ fn stories_table(results: &ChapterResults) -> String {
         writeln!(
             t,
             "| {} | {} | {} | {} | {} | {} | {} |",
-            c.chain, cells[0], cells[1], cells[2], cells[3], verdict(&c.destruction), verdict(&c.generation)
+            c.chain,
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            verdict(&c.destruction),
+            verdict(&c.generation)
         )
         .unwrap();
     }
@@ -208,40 +255,99 @@ fn stories_table(results: &ChapterResults) -> String {
 
 /// Named one-line snippets for inline use: `{{#include numbers.md:name}}`.
 fn numbers(results: &ChapterResults) -> String {
-    let channel = |name: &str| results.channels.iter().find(|c| c.name == name).expect("named channel");
-    let chain = |name: &str| results.chains.iter().find(|c| c.chain == name).expect("named chain");
+    let channel = |name: &str| {
+        results
+            .channels
+            .iter()
+            .find(|c| c.name == name)
+            .expect("named channel")
+    };
+    let chain = |name: &str| {
+        results
+            .chains
+            .iter()
+            .find(|c| c.chain == name)
+            .expect("named chain")
+    };
     let learning = &results.learning;
     let entries = [
         ("prior", format!("({})", results.prior.join(", "))),
-        ("prior_latex", example_prior().probs.iter().map(Rational::to_latex).collect::<Vec<_>>().join(", ")),
+        (
+            "prior_latex",
+            example_prior()
+                .probs
+                .iter()
+                .map(Rational::to_latex)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         ("h_a", results.h_a.exact.clone()),
         ("h_a_bits", format!("{:.4}", results.h_a.bits)),
-        ("pairs_consistent", yes_no(results.pairs_consistent_with_cypher)),
-        ("empirical_is_decrypt", yes_no(results.empirical_guess_is_decrypt)),
-        ("product_extra_bits", results.product_extra_bits.exact.clone()),
+        (
+            "pairs_consistent",
+            yes_no(results.pairs_consistent_with_cypher),
+        ),
+        (
+            "empirical_is_decrypt",
+            yes_no(results.empirical_guess_is_decrypt),
+        ),
+        (
+            "product_extra_bits",
+            results.product_extra_bits.exact.clone(),
+        ),
         ("mash_p_b", format!("({})", channel("Mash").p_b.join(", "))),
         ("mash_h_b", channel("Mash").h_b.exact.clone()),
         ("mash_h_b_bits", format!("{:.4}", channel("Mash").h_b.bits)),
         ("mash_destroyed", channel("Mash").destroyed.exact.clone()),
-        ("mash_destroyed_bits", format!("{:.4}", channel("Mash").destroyed.bits)),
-        ("guess_marginal_equals_prior", yes_no(results.guess_marginal_equals_prior)),
+        (
+            "mash_destroyed_bits",
+            format!("{:.4}", channel("Mash").destroyed.bits),
+        ),
+        (
+            "guess_marginal_equals_prior",
+            yes_no(results.guess_marginal_equals_prior),
+        ),
         ("guess_p_differ", results.guess_p_differ.clone()),
         ("guess_i_aa2", chain("Mash then Guess").i_aa2.exact.clone()),
         ("prior_guess_i_aa2", results.prior_guess_i_aa2.exact.clone()),
         ("singleton_h", chain("Mash then Mash'").h_a2.exact.clone()),
-        ("shuffle_i_ab_bits", format!("{:.4}", chain("Shuffle then Guess").i_ab.bits)),
-        ("shuffle_i_aa2_bits", format!("{:.4}", chain("Shuffle then Guess").i_aa2.bits)),
+        (
+            "shuffle_i_ab_bits",
+            format!("{:.4}", chain("Shuffle then Guess").i_ab.bits),
+        ),
+        (
+            "shuffle_i_aa2_bits",
+            format!("{:.4}", chain("Shuffle then Guess").i_aa2.bits),
+        ),
         ("random_chains", results.random_chains.chains.to_string()),
-        ("random_violations", results.random_chains.violations.to_string()),
-        ("learning_pairs", learning.checkpoints.last().expect("checkpoints").to_string()),
+        (
+            "random_violations",
+            results.random_chains.violations.to_string(),
+        ),
+        (
+            "learning_pairs",
+            learning
+                .checkpoints
+                .last()
+                .expect("checkpoints")
+                .to_string(),
+        ),
         ("learning_repeats", learning.repeats.to_string()),
-        ("bayes_final_error", format!("{:.5}", learning.bayes_error.last().expect("points"))),
+        (
+            "bayes_final_error",
+            format!("{:.5}", learning.bayes_error.last().expect("points")),
+        ),
         ("bayes_slope", format!("{:.2}", results.bayes_slope)),
         ("frequency_slope", format!("{:.2}", results.frequency_slope)),
     ];
-    let mut out = String::from("<!-- Generated: one named value per anchor, for inline includes. -->\n");
+    let mut out =
+        String::from("<!-- Generated: one named value per anchor, for inline includes. -->\n");
     for (name, value) in entries {
-        writeln!(out, "<!-- ANCHOR: {name} -->\n{value}\n<!-- ANCHOR_END: {name} -->").unwrap();
+        writeln!(
+            out,
+            "<!-- ANCHOR: {name} -->\n{value}\n<!-- ANCHOR_END: {name} -->"
+        )
+        .unwrap();
     }
     out
 }
@@ -254,7 +360,14 @@ fn yes_no(value: bool) -> String {
 pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> GeneratedFiles {
     let mut files = GeneratedFiles::default();
     let path = |name: &str| format!("{CHAPTER}/{name}");
-    files.add_json(path("report.json"), &Report { chapter: CHAPTER, provenance, results });
+    files.add_json(
+        path("report.json"),
+        &Report {
+            chapter: CHAPTER,
+            provenance,
+            results,
+        },
+    );
     files.add(path("information.md"), information_table(results));
     files.add(path("stories.md"), stories_table(results));
     files.add(path("numbers.md"), numbers(results));
@@ -262,7 +375,9 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     for (name, diagram) in chapter_diagrams(&example_prior()) {
         files.add(path(&format!("{name}.svg")), diagram.to_svg());
     }
-    let curve = plot::svg((720, 440), |area| plot::draw_learning_curve(&results.learning, area));
+    let curve = plot::svg((720, 440), |area| {
+        plot::draw_learning_curve(&results.learning, area)
+    });
     files.add(path("learning-guess.svg"), curve);
     files
 }

@@ -13,7 +13,11 @@ impl<P: Probability> Distribution<P> {
     pub fn new(alphabet: Alphabet, probs: Vec<P>) -> Result<Self, ChannelError> {
         if probs.len() != alphabet.len() {
             let what = "distribution".to_string();
-            return Err(ChannelError::WrongShape { what, expected: alphabet.len(), found: probs.len() });
+            return Err(ChannelError::WrongShape {
+                what,
+                expected: alphabet.len(),
+                found: probs.len(),
+            });
         }
         let sum: P = probs.iter().copied().sum();
         if probs.iter().any(|&p| p < P::zero()) || !sum.close_to(P::one()) {
@@ -25,15 +29,18 @@ impl<P: Probability> Distribution<P> {
     /// The same distribution with `f64` probabilities.
     pub fn to_f64(&self) -> Distribution<f64> {
         let probs = self.probs.iter().map(|p| p.to_f64()).collect();
-        Distribution { alphabet: self.alphabet.clone(), probs }
+        Distribution {
+            alphabet: self.alphabet.clone(),
+            probs,
+        }
     }
 
-// ANCHOR: entropy
+    // ANCHOR: entropy
     /// The entropy `H(A) = −Σ_a P(a) log₂ P(a)`, in bits.
     pub fn entropy(&self) -> P::Bits {
         self.probs.iter().map(|&p| p.neg_p_log2_p()).sum()
     }
-// ANCHOR_END: entropy
+    // ANCHOR_END: entropy
 
     /// The distribution of `B` when `A ~ self` is sent through `channel`:
     /// `P(b) = Σ_a P(a) P(b | a)`.
@@ -65,17 +72,33 @@ impl<P: Probability> Joint<P> {
             .map(|(&pa, row)| row.iter().map(|&pb| pa * pb).collect())
             .collect();
         let (a_alphabet, b_alphabet) = (channel.inputs.clone(), channel.outputs.clone());
-        Ok(Joint { a_alphabet, b_alphabet, joint })
+        Ok(Joint {
+            a_alphabet,
+            b_alphabet,
+            joint,
+        })
     }
 
     pub fn marginal_a(&self) -> Distribution<P> {
-        let probs = self.joint.iter().map(|row| row.iter().copied().sum()).collect();
-        Distribution { alphabet: self.a_alphabet.clone(), probs }
+        let probs = self
+            .joint
+            .iter()
+            .map(|row| row.iter().copied().sum())
+            .collect();
+        Distribution {
+            alphabet: self.a_alphabet.clone(),
+            probs,
+        }
     }
 
     pub fn marginal_b(&self) -> Distribution<P> {
-        let probs = (0..self.b_alphabet.len()).map(|b| self.joint.iter().map(|row| row[b]).sum()).collect();
-        Distribution { alphabet: self.b_alphabet.clone(), probs }
+        let probs = (0..self.b_alphabet.len())
+            .map(|b| self.joint.iter().map(|row| row[b]).sum())
+            .collect();
+        Distribution {
+            alphabet: self.b_alphabet.clone(),
+            probs,
+        }
     }
 
     /// `H(A, B)`.
@@ -83,7 +106,7 @@ impl<P: Probability> Joint<P> {
         self.joint.iter().flatten().map(|&p| p.neg_p_log2_p()).sum()
     }
 
-// ANCHOR: information
+    // ANCHOR: information
     /// `H(B | A) = H(A, B) − H(A)`: the information the channel *generates*.
     pub fn entropy_b_given_a(&self) -> P::Bits {
         self.entropy() - self.marginal_a().entropy()
@@ -98,9 +121,9 @@ impl<P: Probability> Joint<P> {
     pub fn mutual_information(&self) -> P::Bits {
         self.marginal_a().entropy() + self.marginal_b().entropy() - self.entropy()
     }
-// ANCHOR_END: information
+    // ANCHOR_END: information
 
-// ANCHOR: posterior
+    // ANCHOR: posterior
     /// The Bayes posterior as a channel from `B` back to `A`:
     /// `P(a | b) = P(a, b) / P(b)` — the ideal *Guess*. Messages `b` that never occur
     /// get the prior `P(A)` (any choice would do: they are never sent).
@@ -117,9 +140,14 @@ impl<P: Probability> Joint<P> {
             })
             .collect();
         let (inputs, outputs) = (self.b_alphabet.clone(), self.a_alphabet.clone());
-        Channel { name: name.into(), inputs, outputs, kernel }
+        Channel {
+            name: name.into(),
+            inputs,
+            outputs,
+            kernel,
+        }
     }
-// ANCHOR_END: posterior
+    // ANCHOR_END: posterior
 
     /// `P(A ≠ B)` for two people sharing one alphabet: how often the copy differs.
     pub fn probability_different(&self) -> P {

@@ -13,7 +13,9 @@ pub struct Bob {
 
 impl Bob {
     pub fn new(b_size: usize, a_size: usize) -> Bob {
-        Bob { counts: vec![vec![0; a_size]; b_size] }
+        Bob {
+            counts: vec![vec![0; a_size]; b_size],
+        }
     }
 
     pub fn observe(&mut self, a: usize, b: usize) {
@@ -40,7 +42,9 @@ impl Bob {
             .iter()
             .map(|row| {
                 let n_b: u64 = row.iter().sum();
-                row.iter().map(|&n_ba| estimate(n_ba, n_b, row.len() as u64)).collect()
+                row.iter()
+                    .map(|&n_ba| estimate(n_ba, n_b, row.len() as u64))
+                    .collect()
             })
             .collect()
     }
@@ -50,7 +54,13 @@ impl Bob {
 /// between rows, averaged over `b ~ P(B)`:
 /// `Σ_b P(b) · ½ Σ_a |P^θ(a | b) − P(a | b)|`.
 pub fn guess_error(guess: &[Vec<f64>], posterior: &Channel<f64>, p_b: &Distribution<f64>) -> f64 {
-    let row_tv = |b: usize| 0.5 * guess[b].iter().zip(&posterior.kernel[b]).map(|(x, y)| (x - y).abs()).sum::<f64>();
+    let row_tv = |b: usize| {
+        0.5 * guess[b]
+            .iter()
+            .zip(&posterior.kernel[b])
+            .map(|(x, y)| (x - y).abs())
+            .sum::<f64>()
+    };
     (0..p_b.probs.len()).map(|b| p_b.probs[b] * row_tv(b)).sum()
 }
 
@@ -78,7 +88,9 @@ impl LearningCurve {
             .map(|(&n, &e)| ((n as f64).ln(), e.ln()))
             .collect();
         let k = points.len() as f64;
-        let (mx, my) = points.iter().fold((0.0, 0.0), |(sx, sy), (x, y)| (sx + x / k, sy + y / k));
+        let (mx, my) = points
+            .iter()
+            .fold((0.0, 0.0), |(sx, sy), (x, y)| (sx + x / k, sy + y / k));
         let sxy: f64 = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
         let sxx: f64 = points.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
         sxy / sxx
@@ -90,7 +102,11 @@ pub fn checkpoints(max_pairs: u64) -> Vec<u64> {
     let mut out = Vec::new();
     let mut decade = 1;
     while decade <= max_pairs {
-        out.extend([decade, 2 * decade, 5 * decade].into_iter().filter(|&n| n <= max_pairs));
+        out.extend(
+            [decade, 2 * decade, 5 * decade]
+                .into_iter()
+                .filter(|&n| n <= max_pairs),
+        );
         decade *= 10;
     }
     out
@@ -123,9 +139,16 @@ pub fn learning_curve(
                 seen += 1;
             }
             bayes_error[k] += guess_error(&bob.bayes_guess(), &posterior, &p_b) / repeats as f64;
-            frequency_error[k] += guess_error(&bob.frequency_guess(), &posterior, &p_b) / repeats as f64;
+            frequency_error[k] +=
+                guess_error(&bob.frequency_guess(), &posterior, &p_b) / repeats as f64;
         }
     }
-    LearningCurve { channel: channel.name.clone(), checkpoints, bayes_error, frequency_error, repeats }
+    LearningCurve {
+        channel: channel.name.clone(),
+        checkpoints,
+        bayes_error,
+        frequency_error,
+        repeats,
+    }
 }
 // ANCHOR_END: learn

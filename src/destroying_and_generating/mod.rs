@@ -2,7 +2,7 @@
 //! information, and the two stories the data-processing inequality tells.
 
 mod channel;
-mod diagrams;
+pub mod diagrams;
 mod experiment;
 mod information;
 mod learning_guess;

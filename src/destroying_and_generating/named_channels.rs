@@ -30,11 +30,15 @@ pub fn decrypt<P: Probability>() -> Channel<P> {
 /// `B = A × Coin` has six messages.
 pub fn product<P: Probability>(p_heads: P) -> Channel<P> {
     let kernel = (0..3)
-        .map(|a| (0..6).map(|b| match b {
-            _ if b == a => p_heads,
-            _ if b == a + 3 => P::one() - p_heads,
-            _ => P::zero(),
-        }).collect())
+        .map(|a| {
+            (0..6)
+                .map(|b| match b {
+                    _ if b == a => p_heads,
+                    _ if b == a + 3 => P::one() - p_heads,
+                    _ => P::zero(),
+                })
+                .collect()
+        })
         .collect();
     Channel::new("Product", numbered(3), numbered(6), kernel).expect("each row is a coin")
 }
@@ -46,7 +50,9 @@ pub fn project<P: Probability>() -> Channel<P> {
 
 /// Forgets Alice and keeps the coin: `0, 1, 2 ↦ head` and `3, 4, 5 ↦ tail`.
 pub fn project_prime<P: Probability>() -> Channel<P> {
-    Channel::function("Project'", numbered(6), labels(&["head", "tail"]), |b| b / 3)
+    Channel::function("Project'", numbered(6), labels(&["head", "tail"]), |b| {
+        b / 3
+    })
 }
 // ANCHOR_END: product
 
@@ -68,7 +74,17 @@ pub fn mash_prime<P: Probability>() -> Channel<P> {
 pub fn shuffle<P: Probability>() -> Channel<P> {
     let half = P::ratio(1, 2);
     let kernel = (0..3)
-        .map(|a| (0..3).map(|b| if b == a || b == (a + 1) % 3 { half } else { P::zero() }).collect())
+        .map(|a| {
+            (0..3)
+                .map(|b| {
+                    if b == a || b == (a + 1) % 3 {
+                        half
+                    } else {
+                        P::zero()
+                    }
+                })
+                .collect()
+        })
         .collect();
     Channel::new("Shuffle", numbered(3), numbered(3), kernel).expect("each row is a fair coin")
 }
@@ -77,18 +93,36 @@ pub fn shuffle<P: Probability>() -> Channel<P> {
 /// right (`P(A') = P(A)`) while knowing nothing about `A`.
 pub fn prior_guess<P: Probability>(inputs: Alphabet, prior: &Distribution<P>) -> Channel<P> {
     let kernel = vec![prior.probs.clone(); inputs.len()];
-    Channel::new("Guess (prior)", inputs, prior.alphabet.clone(), kernel).expect("rows are the prior")
+    Channel::new("Guess (prior)", inputs, prior.alphabet.clone(), kernel)
+        .expect("rows are the prior")
 }
 
 /// The Bayes posterior `P(A | B)` of `channel` under `prior`, as a channel back to `A`.
-pub fn posterior_guess<P: Probability>(prior: &Distribution<P>, channel: &Channel<P>) -> Channel<P> {
-    Joint::new(prior, channel).expect("prior and channel share an alphabet").posterior("Guess")
+pub fn posterior_guess<P: Probability>(
+    prior: &Distribution<P>,
+    channel: &Channel<P>,
+) -> Channel<P> {
+    Joint::new(prior, channel)
+        .expect("prior and channel share an alphabet")
+        .posterior("Guess")
 }
 
 // ANCHOR: example_pairs
 /// The tutorial's stream of `(a, b)` training pairs observed through Cypher.
-pub const EXAMPLE_PAIRS: [(usize, usize); 12] =
-    [(0, 1), (2, 0), (0, 1), (0, 1), (1, 2), (0, 1), (2, 0), (0, 1), (2, 0), (0, 1), (0, 1), (0, 1)];
+pub const EXAMPLE_PAIRS: [(usize, usize); 12] = [
+    (0, 1),
+    (2, 0),
+    (0, 1),
+    (0, 1),
+    (1, 2),
+    (0, 1),
+    (2, 0),
+    (0, 1),
+    (2, 0),
+    (0, 1),
+    (0, 1),
+    (0, 1),
+];
 // ANCHOR_END: example_pairs
 
 /// Alice's prior used throughout the chapter: the frequencies of `a` in `EXAMPLE_PAIRS`.

@@ -10,7 +10,15 @@ use serde::Serialize;
 /// A random probability vector of length `n`; about a third of the entries are exactly
 /// zero, so deterministic and merging channels are well represented.
 fn random_row(n: usize, rng: &mut impl Rng) -> Vec<f64> {
-    let mut row: Vec<f64> = (0..n).map(|_| if rng.random_bool(0.35) { 0.0 } else { rng.random() }).collect();
+    let mut row: Vec<f64> = (0..n)
+        .map(|_| {
+            if rng.random_bool(0.35) {
+                0.0
+            } else {
+                rng.random()
+            }
+        })
+        .collect();
     if row.iter().all(|&p| p == 0.0) {
         row[rng.random_range(0..n)] = 1.0;
     }
@@ -40,16 +48,27 @@ pub fn check_random_chains(chains: usize, seed: u64) -> RandomChainSummary {
     let mut violations = 0;
     let mut smallest_gap = f64::INFINITY;
     for _ in 0..chains {
-        let (na, nb, nc) = (rng.random_range(1..=6), rng.random_range(1..=6), rng.random_range(1..=6));
+        let (na, nb, nc) = (
+            rng.random_range(1..=6),
+            rng.random_range(1..=6),
+            rng.random_range(1..=6),
+        );
         let prior = Distribution::new(numbered(na), random_row(na, &mut rng)).expect("normalised");
         let first = random_channel("first", na, nb, &mut rng);
         let second = random_channel("second", nb, nc, &mut rng);
         let info = ChainInformation::new(&prior, &first, &second).expect("alphabets match");
-        let inequalities = info.destruction_story().into_iter().chain(info.generation_story());
+        let inequalities = info
+            .destruction_story()
+            .into_iter()
+            .chain(info.generation_story());
         for inequality in inequalities {
             smallest_gap = smallest_gap.min(inequality.larger - inequality.smaller);
             violations += usize::from(!inequality.holds);
         }
     }
-    RandomChainSummary { chains, violations, smallest_gap: smallest_gap.max(0.0) }
+    RandomChainSummary {
+        chains,
+        violations,
+        smallest_gap: smallest_gap.max(0.0),
+    }
 }

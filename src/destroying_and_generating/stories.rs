@@ -25,7 +25,11 @@ pub struct Inequality {
 }
 
 impl<P: Probability> ChainInformation<P> {
-    pub fn new(prior: &Distribution<P>, first: &Channel<P>, second: &Channel<P>) -> Result<Self, ChannelError> {
+    pub fn new(
+        prior: &Distribution<P>,
+        first: &Channel<P>,
+        second: &Channel<P>,
+    ) -> Result<Self, ChannelError> {
         let ab = Joint::new(prior, first)?;
         let aa2 = Joint::new(prior, &first.then(second)?)?;
         let ba2 = Joint::new(&ab.marginal_b(), second)?;
@@ -43,10 +47,15 @@ impl<P: Probability> ChainInformation<P> {
         // The difference is taken before rounding, so exact equalities give exactly 0.
         let gap = P::bits_to_f64(&(larger.clone() - smaller.clone()));
         let (larger, smaller) = (P::bits_to_f64(larger), P::bits_to_f64(smaller));
-        Inequality { statement, larger, smaller, holds: gap >= -F64_TOLERANCE }
+        Inequality {
+            statement,
+            larger,
+            smaller,
+            holds: gap >= -F64_TOLERANCE,
+        }
     }
 
-// ANCHOR: stories
+    // ANCHOR: stories
     /// The data-processing inequality read forwards — nobody downstream can learn what
     /// was forgotten upstream: `I(A;A) ≥ I(A;B) ≥ I(A;A')` and `I(B;B) ≥ I(B;A')`.
     pub fn destruction_story(&self) -> Vec<Inequality> {
@@ -66,10 +75,13 @@ impl<P: Probability> ChainInformation<P> {
             Self::at_least("I(B;A) ≤ I(B;B)", &self.h_b, &self.i_ab),
         ]
     }
-// ANCHOR_END: stories
+    // ANCHOR_END: stories
 
     /// True when all six inequalities of both stories hold.
     pub fn both_stories_hold(&self) -> bool {
-        self.destruction_story().iter().chain(&self.generation_story()).all(|i| i.holds)
+        self.destruction_story()
+            .iter()
+            .chain(&self.generation_story())
+            .all(|i| i.holds)
     }
 }

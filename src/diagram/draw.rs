@@ -28,7 +28,12 @@ const MARGINAL_INK: RGBColor = RGBColor(150, 60, 40);
 
 impl Diagram {
     fn tallest(&self) -> i32 {
-        self.people.iter().map(|p| p.messages.len()).max().unwrap_or(1) as i32 * MESSAGE_GAP
+        self.people
+            .iter()
+            .map(|p| p.messages.len())
+            .max()
+            .unwrap_or(1) as i32
+            * MESSAGE_GAP
     }
 
     fn column_x(&self, person: usize) -> i32 {
@@ -43,7 +48,10 @@ impl Diagram {
     fn message_centre(&self, (person, message): (usize, usize)) -> Point {
         let n = self.people[person].messages.len() as i32;
         let top = BOXES_TOP + 6 + (self.tallest() - n * MESSAGE_GAP) / 2;
-        (self.column_x(person), top + MESSAGE_GAP / 2 + message as i32 * MESSAGE_GAP)
+        (
+            self.column_x(person),
+            top + MESSAGE_GAP / 2 + message as i32 * MESSAGE_GAP,
+        )
     }
 
     /// The diagram as an SVG document (for the book's files and for notebooks).
@@ -60,20 +68,34 @@ impl Diagram {
     }
 
     /// Draws the diagram on `area` (which should have at least `self.size()` pixels).
-    pub fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         area.fill(&WHITE)?;
-        let text = |size: f64| ("sans-serif", size).into_font().color(&INK).pos(Pos::new(HPos::Center, VPos::Center));
+        let text = |size: f64| {
+            ("sans-serif", size)
+                .into_font()
+                .color(&INK)
+                .pos(Pos::new(HPos::Center, VPos::Center))
+        };
         for (i, person) in self.people.iter().enumerate() {
             let x = self.column_x(i);
             let n = person.messages.len() as i32;
             let top = BOXES_TOP + (self.tallest() - n * MESSAGE_GAP) / 2;
-            let corners = [(x - BOX_WIDTH / 2, top), (x + BOX_WIDTH / 2, top + n * MESSAGE_GAP + 12)];
+            let corners = [
+                (x - BOX_WIDTH / 2, top),
+                (x + BOX_WIDTH / 2, top + n * MESSAGE_GAP + 12),
+            ];
             area.draw(&Rectangle::new(corners, BOX_FILL.filled()))?;
             area.draw(&Rectangle::new(corners, INK.stroke_width(1)))?;
             area.draw(&Text::new(person.name.clone(), (x, NAME_ROW), text(18.0)))?;
         }
         for arrow in &self.message_arrows {
-            let (from, to) = (self.message_centre(arrow.from), self.message_centre(arrow.to));
+            let (from, to) = (
+                self.message_centre(arrow.from),
+                self.message_centre(arrow.to),
+            );
             let (start, end) = (shorten(from, to, RADIUS + 2), shorten(to, from, RADIUS + 3));
             draw_arrow(area, &[start, end], arrow.kind, MESSAGE_INK)?;
             if let Some(label) = &arrow.label {
@@ -87,7 +109,11 @@ impl Diagram {
                 let centre = self.message_centre((i, m));
                 area.draw(&Circle::new(centre, RADIUS, MESSAGE_FILL.filled()))?;
                 area.draw(&Circle::new(centre, RADIUS, MESSAGE_INK.stroke_width(1)))?;
-                let size = if message.chars().count() > 2 { 10.0 } else { 14.0 };
+                let size = if message.chars().count() > 2 {
+                    10.0
+                } else {
+                    14.0
+                };
                 area.draw(&Text::new(message.clone(), centre, text(size)))?;
             }
         }
@@ -99,18 +125,39 @@ impl Diagram {
                 vec![(x0 + gap, NAME_ROW), (x1 - gap, NAME_ROW)]
             } else {
                 let lift = NAME_ROW - 14;
-                vec![(x0, lift), (x0, SHORTCUT_ROW), (x1, SHORTCUT_ROW), (x1, lift)]
+                vec![
+                    (x0, lift),
+                    (x0, SHORTCUT_ROW),
+                    (x1, SHORTCUT_ROW),
+                    (x1, lift),
+                ]
             };
             draw_arrow(area, &path, arrow.kind, INK)?;
-            let label_y = if adjacent { NAME_ROW - 13 } else { SHORTCUT_ROW - 12 };
-            area.draw(&Text::new(arrow.label.clone(), ((x0 + x1) / 2, label_y), text(13.0)))?;
+            let label_y = if adjacent {
+                NAME_ROW - 13
+            } else {
+                SHORTCUT_ROW - 12
+            };
+            area.draw(&Text::new(
+                arrow.label.clone(),
+                ((x0 + x1) / 2, label_y),
+                text(13.0),
+            ))?;
         }
         let bottom = self.boxes_bottom();
         for (k, marginal) in self.same_marginals.iter().enumerate() {
-            let (x0, x1) = (self.column_x(marginal.between.0), self.column_x(marginal.between.1));
+            let (x0, x1) = (
+                self.column_x(marginal.between.0),
+                self.column_x(marginal.between.1),
+            );
             let low = bottom + 22 + 14 * k as i32;
             let path = vec![(x0, bottom + 4), (x0, low), (x1, low), (x1, bottom + 4)];
-            area.draw(&DashedPathElement::new(path, 6, 4, MARGINAL_INK.stroke_width(2)))?;
+            area.draw(&DashedPathElement::new(
+                path,
+                6,
+                4,
+                MARGINAL_INK.stroke_width(2),
+            ))?;
             if let Some(given) = &marginal.given {
                 let label = format!("same marginal given {given}");
                 area.draw(&Text::new(label, ((x0 + x1) / 2, low + 12), text(12.0)))?;
@@ -120,12 +167,19 @@ impl Diagram {
     }
 
     /// One line explaining the arrow kinds that appear.
-    fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, y: i32) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    fn draw_legend<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        y: i32,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         let mut kinds: Vec<ArrowKind> = self.arrows.iter().map(|a| a.kind).collect();
         kinds.dedup();
         kinds.sort_by_key(|k| *k == ArrowKind::Harpoon);
         kinds.dedup();
-        let style = ("sans-serif", 12.0).into_font().color(&INK).pos(Pos::new(HPos::Left, VPos::Center));
+        let style = ("sans-serif", 12.0)
+            .into_font()
+            .color(&INK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
         let x = MARGIN - 20;
         for (row, kind) in kinds.into_iter().enumerate() {
             let y = y + 20 * row as i32;
@@ -147,7 +201,9 @@ fn lerp(a: Point, b: Point, t: f64) -> Point {
 
 /// `from` moved `by` pixels towards `to`.
 fn shorten(from: Point, to: Point, by: i32) -> Point {
-    let length = (((to.0 - from.0).pow(2) + (to.1 - from.1).pow(2)) as f64).sqrt().max(1.0);
+    let length = (((to.0 - from.0).pow(2) + (to.1 - from.1).pow(2)) as f64)
+        .sqrt()
+        .max(1.0);
     lerp(from, to, by as f64 / length)
 }
 
@@ -159,14 +215,24 @@ fn draw_arrow<DB: DrawingBackend>(
     kind: ArrowKind,
     colour: RGBColor,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let [.., before, tip] = path else { return Ok(()) };
+    let [.., before, tip] = path else {
+        return Ok(());
+    };
     let (dx, dy) = ((tip.0 - before.0) as f64, (tip.1 - before.1) as f64);
     let length = (dx * dx + dy * dy).sqrt().max(1.0);
     let (ux, uy) = (dx / length, dy / length);
     // Screen y points down, so (uy, −ux) is the left-hand side of the direction.
     let (nx, ny) = (uy, -ux);
-    let back = (tip.0 as f64 - HEAD_LENGTH * ux, tip.1 as f64 - HEAD_LENGTH * uy);
-    let side = |s: f64| ((back.0 + s * HEAD_HALF_WIDTH * nx).round() as i32, (back.1 + s * HEAD_HALF_WIDTH * ny).round() as i32);
+    let back = (
+        tip.0 as f64 - HEAD_LENGTH * ux,
+        tip.1 as f64 - HEAD_LENGTH * uy,
+    );
+    let side = |s: f64| {
+        (
+            (back.0 + s * HEAD_HALF_WIDTH * nx).round() as i32,
+            (back.1 + s * HEAD_HALF_WIDTH * ny).round() as i32,
+        )
+    };
     let mut line = path.to_vec();
     *line.last_mut().expect("non-empty") = (back.0.round() as i32, back.1.round() as i32);
     if kind == ArrowKind::Harpoon {

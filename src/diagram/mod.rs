@@ -81,33 +81,62 @@ impl Diagram {
 
     /// Adds a person and returns its index.
     pub fn person(&mut self, name: &str, messages: &[String]) -> usize {
-        self.people.push(Person { name: name.into(), messages: messages.to_vec() });
+        self.people.push(Person {
+            name: name.into(),
+            messages: messages.to_vec(),
+        });
         self.people.len() - 1
     }
 
     /// Adds a channel between two people: one big arrow, and one small arrow per
     /// message pair it can connect. Panics if the alphabets do not match the people's.
     pub fn channel(&mut self, from: usize, to: usize, channel: &Channel<Rational>) -> &mut Self {
-        assert_eq!(self.people[from].messages, channel.inputs, "{}: inputs differ", channel.name);
-        assert_eq!(self.people[to].messages, channel.outputs, "{}: outputs differ", channel.name);
+        assert_eq!(
+            self.people[from].messages, channel.inputs,
+            "{}: inputs differ",
+            channel.name
+        );
+        assert_eq!(
+            self.people[to].messages, channel.outputs,
+            "{}: outputs differ",
+            channel.name
+        );
         let kind = ArrowKind::of(channel);
-        self.arrows.push(BigArrow { from, to, label: channel.name.clone(), kind });
+        self.arrows.push(BigArrow {
+            from,
+            to,
+            label: channel.name.clone(),
+            kind,
+        });
         for (a, b, p) in channel.arrows() {
             let label = (p != Rational::ONE).then(|| p.to_string());
-            self.message_arrows.push(SmallArrow { from: (from, a), to: (to, b), label, kind });
+            self.message_arrows.push(SmallArrow {
+                from: (from, a),
+                to: (to, b),
+                label,
+                kind,
+            });
         }
         self
     }
 
     /// Adds only the big arrow of a channel (for shortcuts drawn over the chain).
     pub fn shortcut(&mut self, from: usize, to: usize, label: &str, kind: ArrowKind) -> &mut Self {
-        self.arrows.push(BigArrow { from, to, label: label.into(), kind });
+        self.arrows.push(BigArrow {
+            from,
+            to,
+            label: label.into(),
+            kind,
+        });
         self
     }
 
     /// Declares that two people share a marginal (given `given`, when set).
     pub fn same_marginal(&mut self, a: usize, b: usize, given: Option<&str>) -> &mut Self {
-        self.same_marginals.push(SameMarginal { between: (a, b), given: given.map(String::from) });
+        self.same_marginals.push(SameMarginal {
+            between: (a, b),
+            given: given.map(String::from),
+        });
         self
     }
 }

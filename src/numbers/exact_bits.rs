@@ -29,7 +29,7 @@ fn prime_factors(mut n: u128) -> Vec<(u64, i128)> {
     let mut p = 2u128;
     while p * p <= n {
         let mut k = 0;
-        while n % p == 0 {
+        while n.is_multiple_of(p) {
             n /= p;
             k += 1;
         }
@@ -50,7 +50,10 @@ impl ExactBits {
     }
 
     pub fn rational(value: Rational) -> ExactBits {
-        ExactBits { constant: value, log2_primes: BTreeMap::new() }
+        ExactBits {
+            constant: value,
+            log2_primes: BTreeMap::new(),
+        }
     }
 
     /// `log₂ r` for a positive rational `r`. Panics if `r ≤ 0`.
@@ -192,14 +195,18 @@ mod tests {
     fn logs_split_into_primes() {
         let third = ExactBits::log2(Rational::new(1, 3));
         assert_eq!(third.to_latex(), r"-\log_2 3");
-        assert_eq!(ExactBits::log2(Rational::new(8, 1)).as_rational(), Some(Rational::integer(3)));
+        assert_eq!(
+            ExactBits::log2(Rational::new(8, 1)).as_rational(),
+            Some(Rational::integer(3))
+        );
         let x = ExactBits::log2(Rational::new(12, 5));
         assert!((x.to_f64() - (12.0f64 / 5.0).log2()).abs() < 1e-15);
     }
 
     #[test]
     fn binary_entropy_of_two_thirds_is_log2_3_minus_two_thirds() {
-        let h = ExactBits::neg_p_log2_p(Rational::new(2, 3)) + ExactBits::neg_p_log2_p(Rational::new(1, 3));
+        let h = ExactBits::neg_p_log2_p(Rational::new(2, 3))
+            + ExactBits::neg_p_log2_p(Rational::new(1, 3));
         assert_eq!(h.to_latex(), r"\log_2 3 - \tfrac{2}{3}");
         assert_eq!(h.to_string(), "log2 3 - 2/3");
         assert!((h.to_f64() - 0.918_295_834_054_489_6).abs() < 1e-15);

@@ -29,7 +29,10 @@ impl Rational {
         assert!(den != 0, "Rational::new: zero denominator");
         let sign = if den < 0 { -1 } else { 1 };
         let g = gcd(num, den).max(1);
-        Rational { num: sign * num / g, den: sign * den / g }
+        Rational {
+            num: sign * num / g,
+            den: sign * den / g,
+        }
     }
 
     pub fn integer(n: i128) -> Rational {
@@ -86,9 +89,8 @@ impl Add for Rational {
     fn add(self, rhs: Rational) -> Rational {
         let g = gcd(self.den, rhs.den);
         let (l, r) = (rhs.den / g, self.den / g);
-        let num = checked(
-            checked(self.num.checked_mul(l)).checked_add(checked(rhs.num.checked_mul(r))),
-        );
+        let num =
+            checked(checked(self.num.checked_mul(l)).checked_add(checked(rhs.num.checked_mul(r))));
         Rational::new(num, checked(self.den.checked_mul(l)))
     }
 }
@@ -103,7 +105,10 @@ impl Sub for Rational {
 impl Neg for Rational {
     type Output = Rational;
     fn neg(self) -> Rational {
-        Rational { num: -self.num, den: self.den }
+        Rational {
+            num: -self.num,
+            den: self.den,
+        }
     }
 }
 

@@ -17,12 +17,18 @@ pub fn draw_learning_curve<DB: DrawingBackend>(
     let errors = curve.bayes_error.iter().chain(&curve.frequency_error);
     let (low, high) = errors.fold((f64::MAX, 0.0f64), |(lo, hi), &e| (lo.min(e), hi.max(e)));
     let mut chart = ChartBuilder::on(area)
-        .caption(format!("Bob learns Guess behind {}", curve.channel), ("sans-serif", 18))
+        .caption(
+            format!("Bob learns Guess behind {}", curve.channel),
+            ("sans-serif", 18),
+        )
         .margin(12)
         .margin_right(36)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .build_cartesian_2d((1.0..n_max).log_scale(), (low / 2.0..high * 1.5).log_scale())?;
+        .build_cartesian_2d(
+            (1.0..n_max).log_scale(),
+            (low / 2.0..high * 1.5).log_scale(),
+        )?;
     chart
         .configure_mesh()
         .x_desc("training pairs seen, n")
@@ -31,20 +37,36 @@ pub fn draw_learning_curve<DB: DrawingBackend>(
         .y_label_formatter(&|y| format!("{y:.0e}"))
         .draw()?;
     let series = |errors: &[f64]| -> Vec<(f64, f64)> {
-        curve.checkpoints.iter().zip(errors).map(|(&n, &e)| (n as f64, e)).collect()
+        curve
+            .checkpoints
+            .iter()
+            .zip(errors)
+            .map(|(&n, &e)| (n as f64, e))
+            .collect()
     };
     chart
-        .draw_series(LineSeries::new(series(&curve.bayes_error), BAYES.stroke_width(2)))?
+        .draw_series(LineSeries::new(
+            series(&curve.bayes_error),
+            BAYES.stroke_width(2),
+        ))?
         .label("Bayes: (n_ba + 1) / (n_b + |A|)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BAYES.stroke_width(2)));
     chart
-        .draw_series(LineSeries::new(series(&curve.frequency_error), FREQUENCY.stroke_width(2)))?
+        .draw_series(LineSeries::new(
+            series(&curve.frequency_error),
+            FREQUENCY.stroke_width(2),
+        ))?
         .label("frequency: n_ba / n_b")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], FREQUENCY.stroke_width(2)));
     let anchor = curve.bayes_error.last().expect("a curve has points") * n_max.sqrt();
     let reference = [1.0, n_max].map(|n| (n, anchor / n.sqrt()));
     chart
-        .draw_series(DashedLineSeries::new(reference, 6, 4, BLACK.stroke_width(1)))?
+        .draw_series(DashedLineSeries::new(
+            reference,
+            6,
+            4,
+            BLACK.stroke_width(1),
+        ))?
         .label("slope −1/2 (error ∝ 1/√n)")
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
     chart

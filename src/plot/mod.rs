@@ -17,7 +17,8 @@ pub fn svg<E: std::fmt::Debug>(
     {
         let area = SVGBackend::with_string(&mut text, size).into_drawing_area();
         draw(&area).unwrap_or_else(|e| panic!("drawing into an in-memory SVG failed: {e:?}"));
-        area.present().expect("an in-memory SVG cannot fail to flush");
+        area.present()
+            .expect("an in-memory SVG cannot fail to flush");
     }
     text
 }

@@ -1,0 +1,75 @@
+//! The command line: bad input gets one line and a non-zero exit; nothing is half-written.
+
+use std::process::Command;
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_destroy_then_generate"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn assert_one_line_error(output: &std::process::Output, mentions: &str) {
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("generating "))
+        .collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
+    assert!(
+        lines[0].starts_with("error:") && lines[0].contains(mentions),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_arguments_give_one_line_and_fail() {
+    assert_one_line_error(&cli(&["generate", "--scale", "huge"]), "huge");
+    assert_one_line_error(&cli(&["generate", "--seed", "-1"]), "-1");
+    assert_one_line_error(&cli(&["frobnicate"]), "frobnicate");
+    assert_one_line_error(
+        &cli(&["generate", "--chapter", "nope", "--scale", "quick"]),
+        "unknown chapter 'nope'",
+    );
+}
+
+#[test]
+fn generate_writes_then_checks_and_never_half_writes() {
+    let dir = std::env::temp_dir().join(format!("dtg-cli-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.to_str().unwrap();
+    assert!(cli(&["generate", "--scale", "quick", "--out", out])
+        .status
+        .success());
+    assert!(
+        cli(&["generate", "--scale", "quick", "--out", out, "--check"])
+            .status
+            .success()
+    );
+    // A different seed changes the learning curve, so the check must fail.
+    assert_one_line_error(
+        &cli(&[
+            "generate", "--scale", "quick", "--seed", "1", "--out", out, "--check",
+        ]),
+        "stale",
+    );
+    // An output path that cannot be a folder: one line, and no stray partial files.
+    let blocker = dir.join("blocker");
+    std::fs::write(&blocker, "a file, not a folder").unwrap();
+    assert_one_line_error(
+        &cli(&[
+            "generate",
+            "--scale",
+            "quick",
+            "--out",
+            blocker.to_str().unwrap(),
+        ]),
+        "cannot write",
+    );
+    assert_eq!(
+        std::fs::read_to_string(&blocker).unwrap(),
+        "a file, not a folder"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Every test: formatting, lints, unit/oracle/chapter tests, freshness of the generated
+# files and notebooks, the book build (math and links checked), and every notebook run
+# in the real evcxr kernel. Ends with one summary line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh || { echo "setup: 0 passed, 1 failed"; exit 1; }
+
+passed=0 failed=0 failures=()
+stage() { # NAME COMMAND...
+    local name=$1
+    shift
+    echo "==> $name"
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        failures+=("$name")
+        echo "FAILED: $name"
+    fi
+}
+
+book_build_is_clean() {
+    local log=target/mdbook-build.log
+    mdbook build 2>&1 | tee "$log"
+    local status=${PIPESTATUS[0]}
+    # Any warning (a plugin, a missing include, a bad link) fails the stage.
+    [[ $status == 0 ]] && ! grep -Eq "WARN|ERROR" "$log"
+}
+
+stage "rustfmt" cargo fmt --check
+stage "clippy" cargo clippy --all-targets -- -D warnings
+stage "unit, oracle and chapter tests" cargo test --all-targets
+stage "doc tests" cargo test --doc
+stage "generated files are fresh" cargo run --release --quiet -- generate --scale full --check
+stage "notebooks match their sources" tools/notebooks.sh check
+stage "book builds warning-free (math, links)" book_build_is_clean
+stage "notebooks execute in evcxr" tools/notebooks.sh execute
+
+if ((failed > 0)); then
+    printf 'failed stage: %s\n' "${failures[@]}"
+fi
+echo "stages: $passed passed, $failed failed"
+((failed == 0))
