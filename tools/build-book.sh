@@ -11,5 +11,5 @@ if [[ -x target/tools-venv/bin/jupytext ]]; then
     tools/notebooks.sh sync
 fi
 echo "==> rendering the book"
-mdbook build
+tools/render-book.sh
 echo "The book is at target/book/html/index.html (open it in a browser; no network needed)."

@@ -353,7 +353,7 @@ fn numbers(results: &ChapterResults) -> String {
 }
 
 fn yes_no(value: bool) -> String {
-    (if value { "yes" } else { "no" }).to_string()
+    (if value { "Yes" } else { "No" }).to_string()
 }
 
 /// The chapter's generated files: JSON report, tables, numbers, figures, provenance.
