@@ -10,6 +10,14 @@ export JUPYTER_PATH="$PWD/$VENV/share/jupyter"
 
 to_ipynb() { # SOURCE OUTPUT
     "$VENV/bin/jupytext" --quiet --to ipynb --update-metadata '{"jupytext": null}' --output "$2" "$1"
+    # jupytext gives cells random ids; number them so regenerating changes nothing.
+    "$VENV/bin/python" - "$2" <<'PY'
+import sys, nbformat
+nb = nbformat.read(sys.argv[1], as_version=4)
+for i, cell in enumerate(nb.cells):
+    cell["id"] = f"cell-{i:02d}"
+nbformat.write(nb, sys.argv[1])
+PY
 }
 
 case "${1:-}" in
