@@ -44,20 +44,18 @@ pub fn draw_learning_curve<DB: DrawingBackend>(
             .map(|(&n, &e)| (n as f64, e))
             .collect()
     };
-    chart
-        .draw_series(LineSeries::new(
-            series(&curve.bayes_error),
-            BAYES.stroke_width(2),
-        ))?
-        .label("Bayes: (n_ba + 1) / (n_b + |A|)")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BAYES.stroke_width(2)));
-    chart
-        .draw_series(LineSeries::new(
-            series(&curve.frequency_error),
-            FREQUENCY.stroke_width(2),
-        ))?
-        .label("frequency: n_ba / n_b")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], FREQUENCY.stroke_width(2)));
+    let estimators = [
+        (&curve.bayes_error, BAYES, "Bayes: (n_ba + 1) / (n_b + |A|)"),
+        (&curve.frequency_error, FREQUENCY, "frequency: n_ba / n_b"),
+    ];
+    for (errors, colour, label) in estimators {
+        chart
+            .draw_series(LineSeries::new(series(errors), colour.stroke_width(2)))?
+            .label(label)
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+    }
     let anchor = curve.bayes_error.last().expect("a curve has points") * n_max.sqrt();
     let reference = [1.0, n_max].map(|n| (n, anchor / n.sqrt()));
     chart
