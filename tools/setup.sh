@@ -17,7 +17,8 @@ say() { printf '==> %s\n' "$*"; }
 install_tool() {
     local bin=$1 version=$2 crate=$3
     shift 3
-    if command -v "$bin" >/dev/null 2>&1 && "$bin" --version 2>/dev/null | grep -q "$version"; then
+    # `cargo install --list` knows every tool's version (evcxr_jupyter has no --version).
+    if command -v "$bin" >/dev/null 2>&1 && cargo install --list | grep -qx "$crate v$version:"; then
         say "$bin $version already installed"
     else
         say "installing $crate $version (cargo install --locked; this can take minutes)"

@@ -138,7 +138,10 @@ impl ExactBits {
 
 impl fmt::Display for ExactBits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.to_latex().replace(r"\log_2 ", "log2 ");
+        let latex = self.to_latex();
+        let text = latex
+            .replace(r"}\log_2 ", "} log2 ")
+            .replace(r"\log_2 ", "log2 ");
         let text = text.replace(r"\tfrac", "").replace("}{", "/");
         write!(f, "{}", text.replace(['{', '}'], ""))
     }
@@ -209,6 +212,10 @@ mod tests {
             + ExactBits::neg_p_log2_p(Rational::new(1, 3));
         assert_eq!(h.to_latex(), r"\log_2 3 - \tfrac{2}{3}");
         assert_eq!(h.to_string(), "log2 3 - 2/3");
+        assert_eq!(
+            (ExactBits::log2(Rational::integer(3)) * Rational::new(3, 4)).to_string(),
+            "3/4 log2 3"
+        );
         assert!((h.to_f64() - 0.918_295_834_054_489_6).abs() < 1e-15);
     }
 }
