@@ -26,6 +26,9 @@ pub use plotters;
 // Part II — the tutorial.
 pub mod destroying_and_generating;
 
+// Part III — learning the destruction.
+pub mod diffusion_samplers;
+
 // Shared pieces.
 pub mod cli;
 pub mod diagram;

@@ -1,0 +1,17 @@
+//! Part III, "Learning the destruction": diffusion samplers that learn to sample an
+//! unnormalised density without data, with a fixed or a learned destruction process.
+//!
+//! Chapter "Sampling without data" introduces the targets, the two Gaussian kernels, the
+//! trajectory log-weight, the objectives and the bounds `ELBO ≤ log Z ≤ EUBO`; chapter
+//! "Adaptive destruction" the learned destruction kernel and what keeps joint training
+//! stable.
+
+mod target;
+pub mod targets;
+
+pub use target::{
+    autodiff_grad_log_density, device, log_density_values, to_tensor, Points, Target, Values,
+};
+
+/// The dfdx device the samplers run on.
+pub type Dev = crate::dfdx::prelude::Cpu;
