@@ -35,5 +35,6 @@ pub mod diagram;
 pub mod notebook;
 pub mod numbers;
 pub mod plot;
+pub mod progress;
 pub mod report;
 pub mod sampling;

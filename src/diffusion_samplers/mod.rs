@@ -6,9 +6,21 @@
 //! "Adaptive destruction" the learned destruction kernel and what keeps joint training
 //! stable.
 
+pub mod activation;
+pub mod evaluate;
+pub mod kernels;
+pub mod mmd;
+mod network;
+pub mod parameters;
+pub mod objectives;
+pub mod replay;
 mod target;
+pub mod train;
+pub mod trajectory;
+pub mod transport;
 pub mod targets;
 
+pub use network::*;
 pub use target::{
     autodiff_grad_log_density, device, log_density_values, to_tensor, Points, Target, Values,
 };

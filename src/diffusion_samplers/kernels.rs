@@ -1,0 +1,252 @@
+//! The two Gaussian kernels of a `T`-step sampler started at `x_0 = 0`: generation
+//! `p→(x_{n+1} | x_n)` and destruction `p←(x_n | x_{n+1})`, as means and log-variances.
+
+use super::network::{Backbone, GaussianHead, KernelNet, LogZ, Rows};
+use super::Dev;
+use crate::dfdx::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Which destruction process the sampler uses.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Destruction {
+    /// The exact time reversal of the reference random walk (a Brownian bridge to 0).
+    Fixed,
+    /// A learned Gaussian with its own state-dependent mean and variance, as a bounded
+    /// residual around the bridge (chapter "Adaptive destruction").
+    Learned,
+}
+
+/// The shape of both kernels.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KernelConfig {
+    /// Number of generation steps `T` (`Δt = 1/T`).
+    pub steps: usize,
+    /// Reference diffusion coefficient `σ²`: the reference walk has step variance `σ²Δt`.
+    pub sigma2: f64,
+    /// Generation log-variance correction `ℓ = R·tanh(v)` lies in `[−R, R]`.
+    pub log_var_range: f64,
+    pub destruction: Destruction,
+    /// Learned destruction: log-variance correction `R_b·tanh(s)` around the bridge's.
+    pub destruction_log_var_range: f64,
+    /// Learned destruction: mean shift `σ√Δt·M·tanh(m/M)` around the bridge's mean.
+    pub destruction_mean_range: f64,
+    /// Squash raw log-variances with `tanh` (bounded). Off: raw outputs are used as is.
+    pub bounded: bool,
+    /// The destruction head sits on the generation backbone instead of its own.
+    pub shared_backbone: bool,
+}
+
+impl Default for KernelConfig {
+    fn default() -> Self {
+        KernelConfig {
+            steps: 10,
+            sigma2: 5.0,
+            log_var_range: 4.0,
+            destruction: Destruction::Fixed,
+            destruction_log_var_range: 4.0,
+            destruction_mean_range: 3.0,
+            bounded: true,
+            shared_backbone: false,
+        }
+    }
+}
+
+/// Generation drifts are clipped to this magnitude (a guard against blow-ups only).
+const DRIFT_CLIP: f32 = 1e4;
+
+/// The trainable parts of a sampler: generation network, destruction network (unused
+/// with fixed destruction; only its head is used with a shared backbone) and `log Z`.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Debug)]
+pub struct SamplerNets<const D: usize, E: Dtype, Dv: Storage<E>> {
+    pub generation: KernelNet<D, E, Dv>,
+    pub destruction: KernelNet<D, E, Dv>,
+    pub log_z: LogZ<E, Dv>,
+}
+
+impl<const DIM: usize, Dv: Device<f32>> TensorCollection<f32, Dv> for SamplerNets<DIM, f32, Dv> {
+    type To<E2: Dtype, D2: Device<E2>> = SamplerNets<DIM, E2, D2>;
+    fn iter_tensors<V: ModuleVisitor<Self, f32, Dv>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::module("generation", |s| &s.generation, |s| &mut s.generation),
+                Self::module("destruction", |s| &s.destruction, |s| &mut s.destruction),
+                Self::module("log_z", |s| &s.log_z, |s| &mut s.log_z),
+            ),
+            |(generation, destruction, log_z)| SamplerNets {
+                generation,
+                destruction,
+                log_z,
+            },
+        )
+    }
+}
+
+/// A Gaussian kernel evaluated on a batch of rows: `N(mean, diag(exp(log_var)))`.
+pub struct GaussianRows<const D: usize, T> {
+    pub mean: Rows<D, T>,
+    pub log_var: Rows<D, T>,
+}
+
+impl<const D: usize, T: Tape<f32, Dev> + Merge<NoneTape>> GaussianRows<D, T> {
+    /// `log N(x; mean, diag(exp(log_var)))` of each row, summed over coordinates:
+    /// `−½ Σ_d [(x_d − μ_d)² e^{−ℓ_d} + ℓ_d + log 2π]`.
+    pub fn log_density<Tx: Tape<f32, Dev>>(self, x: Rows<D, Tx>) -> Tensor<(usize,), f32, Dev, T>
+    where
+        T: Merge<Tx>,
+    {
+        let shift = (self.mean - x).square() * self.log_var.retaped::<T>().negate().exp();
+        let per_coordinate = (shift + self.log_var + (2.0 * std::f32::consts::PI).ln()) * -0.5;
+        per_coordinate.sum::<(usize,), Axis<1>>()
+    }
+}
+
+/// Per-row constants broadcast over the `D` coordinates.
+fn column<const D: usize>(dev: &Dev, values: Vec<f32>) -> Rows<D, NoneTape> {
+    let n = values.len();
+    dev.tensor_from_vec(values, (n,)).broadcast_like(&(n, Const::<D>))
+}
+
+impl KernelConfig {
+    pub fn dt(&self) -> f64 {
+        1.0 / self.steps as f64
+    }
+
+    /// The time grid `t_n = n/T`, `n = 0..=T`.
+    pub fn times(&self) -> Vec<f32> {
+        (0..=self.steps)
+            .map(|n| n as f32 / self.steps as f32)
+            .collect()
+    }
+
+    /// Log of the reference step variance, `log(σ²Δt)`.
+    fn log_step_var(&self) -> f32 {
+        (self.sigma2 * self.dt()).ln() as f32
+    }
+
+    // ANCHOR: generation_kernel
+    /// Generation kernel at rows `x_n` (step `n = step[i]` for row `i`):
+    /// `p→(x_{n+1} | x_n) = N(x_n + Δt·u, σ²Δt·exp(ℓ))` with `ℓ = R·tanh(v)`.
+    pub fn generation<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
+        &self,
+        backbone: &Backbone<D, f32, Dev>,
+        head: &GaussianHead<D, f32, Dev>,
+        x: Rows<D, T>,
+        step: &[usize],
+    ) -> GaussianRows<D, T> {
+        let out = head.forward(backbone.forward(x.retaped::<T>(), &self.times(), step));
+        let drift = out.mean.clamp(-DRIFT_CLIP, DRIFT_CLIP);
+        let mean = x + drift * self.dt() as f32;
+        let log_var = self.bound(out.log_var, self.log_var_range) + self.log_step_var();
+        GaussianRows { mean, log_var }
+    }
+    // ANCHOR_END: generation_kernel
+
+    fn bound<const D: usize, T: Tape<f32, Dev>>(&self, raw: Rows<D, T>, range: f64) -> Rows<D, T> {
+        if self.bounded {
+            raw.tanh() * range as f32
+        } else {
+            raw
+        }
+    }
+
+    // ANCHOR: bridge
+    /// The fixed destruction at rows `x_{n+1}` (step `n + 1 = next_step[i] ≥ 2`): the
+    /// exact reversal of the walk `x_{n+1} = x_n + σ√Δt·ξ` from `x_0 = 0`,
+    /// `p←(x_n | x_{n+1}) = N(n/(n+1)·x_{n+1}, σ²Δt·n/(n+1))`.
+    pub fn bridge<const D: usize, T: Tape<f32, Dev>>(
+        &self,
+        x_next: Rows<D, T>,
+        next_step: &[usize],
+    ) -> GaussianRows<D, T> {
+        let dev = x_next.device().clone();
+        let ratio: Vec<f32> = next_step
+            .iter()
+            .map(|&m| (m - 1) as f32 / m as f32)
+            .collect();
+        let log_var = ratio.iter().map(|r| r.ln() + self.log_step_var()).collect();
+        GaussianRows {
+            mean: x_next * column::<D>(&dev, ratio),
+            log_var: column::<D>(&dev, log_var).retaped::<T>(),
+        }
+    }
+    // ANCHOR_END: bridge
+
+    // ANCHOR: learned_destruction
+    /// The learned destruction at rows `x_{n+1}`: a bounded residual around the bridge,
+    /// `mean = n/(n+1)·x_{n+1} + σ√Δt·M·tanh(m/M)`,
+    /// `log var = log(σ²Δt·n/(n+1)) + R_b·tanh(s)`. A zero head gives back the bridge.
+    pub fn learned_destruction<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
+        &self,
+        backbone: &Backbone<D, f32, Dev>,
+        head: &GaussianHead<D, f32, Dev>,
+        x_next: Rows<D, T>,
+        next_step: &[usize],
+    ) -> GaussianRows<D, T> {
+        let out = head.forward(backbone.forward(x_next.retaped::<T>(), &self.times(), next_step));
+        let bridge = self.bridge(x_next, next_step);
+        let m_range = self.destruction_mean_range as f32;
+        let step_std = (self.sigma2 * self.dt()).sqrt() as f32;
+        let shift = if self.bounded {
+            (out.mean / m_range).tanh() * (m_range * step_std)
+        } else {
+            out.mean * step_std
+        };
+        let log_var = self.bound(out.log_var, self.destruction_log_var_range);
+        GaussianRows {
+            mean: bridge.mean + shift,
+            log_var: bridge.log_var + log_var,
+        }
+    }
+    // ANCHOR_END: learned_destruction
+}
+
+impl<const D: usize> SamplerNets<D, f32, Dev> {
+    /// A fresh sampler: random backbones, zero heads (so the generation kernel starts as
+    /// the reference walk and a learned destruction as the bridge), `log Z = 0`.
+    pub fn new(dev: &Dev) -> Self {
+        SamplerNets::build(dev)
+    }
+
+    /// The backbone the destruction head sits on.
+    pub fn destruction_backbone(&self, config: &KernelConfig) -> &Backbone<D, f32, Dev> {
+        if config.shared_backbone {
+            &self.generation.backbone
+        } else {
+            &self.destruction.backbone
+        }
+    }
+
+    /// The destruction kernel as configured (fixed bridge or learned).
+    pub fn destruction_kernel<T: Tape<f32, Dev> + Merge<T>>(
+        &self,
+        config: &KernelConfig,
+        x_next: Rows<D, T>,
+        next_step: &[usize],
+    ) -> GaussianRows<D, T> {
+        match config.destruction {
+            Destruction::Fixed => config.bridge(x_next, next_step),
+            Destruction::Learned => config.learned_destruction(
+                self.destruction_backbone(config),
+                &self.destruction.head,
+                x_next,
+                next_step,
+            ),
+        }
+    }
+
+    pub fn generation_kernel<T: Tape<f32, Dev> + Merge<T>>(
+        &self,
+        config: &KernelConfig,
+        x: Rows<D, T>,
+        step: &[usize],
+    ) -> GaussianRows<D, T> {
+        config.generation(&self.generation.backbone, &self.generation.head, x, step)
+    }
+}

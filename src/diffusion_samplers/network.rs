@@ -1,0 +1,258 @@
+//! The network behind both kernels: a state embedding plus a sinusoidal time embedding,
+//! a small GELU trunk, and a Gaussian head (mean and log-variance) initialised to zero.
+
+use super::activation::gelu;
+use super::Dev;
+use crate::dfdx::nn::modules::Linear;
+use crate::dfdx::prelude::*;
+
+/// Hidden width of every layer (a type-level constant in dfdx 0.13).
+pub const WIDTH: usize = 64;
+/// Number of fixed frequencies in the time embedding.
+pub const HARMONICS: usize = 64;
+
+/// A batch of rows of a `D`-dimensional state.
+pub type Rows<const D: usize, T> = Tensor<(usize, Const<D>), f32, Dev, T>;
+/// A batch of hidden features.
+pub type Hidden<T> = Tensor<(usize, Const<WIDTH>), f32, Dev, T>;
+
+/// Time embedding: features `[sin(f_k t + φ_k), cos(f_k t + φ_k)]` for fixed frequencies
+/// `f_k = linspace(0.1, 100, 64)` and a learned phase `φ`, then Linear → GELU → Linear.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Debug)]
+pub struct TimeEmbedding<E: Dtype, D: Storage<E>> {
+    pub phase: Tensor<Rank1<HARMONICS>, E, D>,
+    pub from_sin: Linear<HARMONICS, WIDTH, E, D>,
+    pub from_cos: Linear<HARMONICS, WIDTH, E, D>,
+    pub out: Linear<WIDTH, WIDTH, E, D>,
+}
+
+/// Shared trunk: `h = GELU(L2(GELU(L1(GELU(state(x) + time(t))))))`.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Debug)]
+pub struct Backbone<const D: usize, E: Dtype, Dv: Storage<E>> {
+    pub time: TimeEmbedding<E, Dv>,
+    pub state: Linear<D, WIDTH, E, Dv>,
+    pub hidden1: Linear<WIDTH, WIDTH, E, Dv>,
+    pub hidden2: Linear<WIDTH, WIDTH, E, Dv>,
+}
+
+/// A linear layer whose weights and bias start at zero, so a fresh kernel outputs a zero
+/// mean shift and a zero log-variance correction: training starts at the baseline.
+#[derive(Clone, Debug)]
+pub struct ZeroLinear<const I: usize, const O: usize, E: Dtype, D: Storage<E>> {
+    pub weight: Tensor<Rank2<O, I>, E, D>,
+    pub bias: Tensor<Rank1<O>, E, D>,
+}
+
+/// A Gaussian head: a raw mean output and a raw log-variance output, both `D`-wide.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Debug)]
+pub struct GaussianHead<const D: usize, E: Dtype, Dv: Storage<E>> {
+    pub mean: ZeroLinear<WIDTH, D, E, Dv>,
+    pub log_var: ZeroLinear<WIDTH, D, E, Dv>,
+}
+
+/// A kernel network: its own backbone and a Gaussian head. When the destruction kernel
+/// shares the generation backbone, its own backbone is simply left unused.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Debug)]
+pub struct KernelNet<const D: usize, E: Dtype, Dv: Storage<E>> {
+    pub backbone: Backbone<D, E, Dv>,
+    pub head: GaussianHead<D, E, Dv>,
+}
+
+/// `log Z` as a learned scalar (trajectory balance), initialised at 0.
+#[derive(Clone, Debug)]
+pub struct LogZ<E: Dtype, D: Storage<E>> {
+    pub value: Tensor<Rank0, E, D>,
+}
+
+/// Raw head outputs for a batch of rows.
+pub struct HeadOutput<const D: usize, T> {
+    pub mean: Rows<D, T>,
+    pub log_var: Rows<D, T>,
+}
+
+impl<D: Device<f32>> TensorCollection<f32, D> for TimeEmbedding<f32, D> {
+    type To<E2: Dtype, D2: Device<E2>> = TimeEmbedding<E2, D2>;
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::tensor(
+                    "phase",
+                    |s| &s.phase,
+                    |s| &mut s.phase,
+                    TensorOptions::reset_to_zeros(),
+                ),
+                Self::module("from_sin", |s| &s.from_sin, |s| &mut s.from_sin),
+                Self::module("from_cos", |s| &s.from_cos, |s| &mut s.from_cos),
+                Self::module("out", |s| &s.out, |s| &mut s.out),
+            ),
+            |(phase, from_sin, from_cos, out)| TimeEmbedding {
+                phase,
+                from_sin,
+                from_cos,
+                out,
+            },
+        )
+    }
+}
+
+impl<const DIM: usize, D: Device<f32>> TensorCollection<f32, D> for Backbone<DIM, f32, D> {
+    type To<E2: Dtype, D2: Device<E2>> = Backbone<DIM, E2, D2>;
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::module("time", |s| &s.time, |s| &mut s.time),
+                Self::module("state", |s| &s.state, |s| &mut s.state),
+                Self::module("hidden1", |s| &s.hidden1, |s| &mut s.hidden1),
+                Self::module("hidden2", |s| &s.hidden2, |s| &mut s.hidden2),
+            ),
+            |(time, state, hidden1, hidden2)| Backbone {
+                time,
+                state,
+                hidden1,
+                hidden2,
+            },
+        )
+    }
+}
+
+impl<const I: usize, const O: usize, D: Device<f32>> TensorCollection<f32, D>
+    for ZeroLinear<I, O, f32, D>
+{
+    type To<E2: Dtype, D2: Device<E2>> = ZeroLinear<I, O, E2, D2>;
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::tensor(
+                    "weight",
+                    |s| &s.weight,
+                    |s| &mut s.weight,
+                    TensorOptions::reset_to_zeros(),
+                ),
+                Self::tensor(
+                    "bias",
+                    |s| &s.bias,
+                    |s| &mut s.bias,
+                    TensorOptions::reset_to_zeros(),
+                ),
+            ),
+            |(weight, bias)| ZeroLinear { weight, bias },
+        )
+    }
+}
+
+impl<const DIM: usize, D: Device<f32>> TensorCollection<f32, D> for GaussianHead<DIM, f32, D> {
+    type To<E2: Dtype, D2: Device<E2>> = GaussianHead<DIM, E2, D2>;
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::module("mean", |s| &s.mean, |s| &mut s.mean),
+                Self::module("log_var", |s| &s.log_var, |s| &mut s.log_var),
+            ),
+            |(mean, log_var)| GaussianHead { mean, log_var },
+        )
+    }
+}
+
+impl<const DIM: usize, D: Device<f32>> TensorCollection<f32, D> for KernelNet<DIM, f32, D> {
+    type To<E2: Dtype, D2: Device<E2>> = KernelNet<DIM, E2, D2>;
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            (
+                Self::module("backbone", |s| &s.backbone, |s| &mut s.backbone),
+                Self::module("head", |s| &s.head, |s| &mut s.head),
+            ),
+            |(backbone, head)| KernelNet { backbone, head },
+        )
+    }
+}
+
+impl<D: Device<f32>> TensorCollection<f32, D> for LogZ<f32, D> {
+    type To<E2: Dtype, D2: Device<E2>> = LogZ<E2, D2>;
+    fn iter_tensors<V: ModuleVisitor<Self, f32, D>>(
+        visitor: &mut V,
+    ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
+        visitor.visit_fields(
+            Self::tensor(
+                "value",
+                |s| &s.value,
+                |s| &mut s.value,
+                TensorOptions::reset_to_zeros(),
+            ),
+            |value| LogZ { value },
+        )
+    }
+}
+
+// ANCHOR: time_embedding
+impl TimeEmbedding<f32, Dev> {
+    /// One embedding row per time in `times`.
+    pub fn forward<T: Tape<f32, Dev> + Merge<T>>(&self, times: &[f32]) -> Hidden<T> {
+        let dev = self.phase.device().clone();
+        let n = times.len();
+        let frequencies: Tensor<Rank1<HARMONICS>, f32, Dev> = dev.tensor(std::array::from_fn(
+            |k| 0.1 + (100.0 - 0.1) * k as f32 / (HARMONICS - 1) as f32,
+        ));
+        let t: Tensor<(usize,), f32, Dev> = dev.tensor_from_vec(times.to_vec(), (n,));
+        let angle = t.broadcast_like(&(n, Const::<HARMONICS>))
+            * frequencies.broadcast_like(&(n, Const::<HARMONICS>));
+        let angle = self.phase.retaped::<T>().broadcast_like(&(n, Const)) + angle;
+        let features = self.from_sin.forward(angle.retaped::<T>().sin())
+            + self.from_cos.forward(angle.cos());
+        self.out.forward(gelu(features))
+    }
+}
+// ANCHOR_END: time_embedding
+
+impl<const D: usize> Backbone<D, f32, Dev> {
+    /// Hidden features for rows `x` at times `times[time_index[i]]`: the time embedding is
+    /// computed once per distinct time and gathered, not once per row.
+    pub fn forward<T: Tape<f32, Dev> + Merge<T>>(
+        &self,
+        x: Rows<D, T>,
+        times: &[f32],
+        time_index: &[usize],
+    ) -> Hidden<T> {
+        let dev = x.device().clone();
+        let table: Hidden<T> = self.time.forward(times);
+        let index = dev.tensor_from_vec(time_index.to_vec(), (time_index.len(),));
+        let time_rows: Hidden<T> = table.gather(index);
+        let h = gelu(self.state.forward(x) + time_rows);
+        let h = gelu(self.hidden1.forward(h));
+        gelu(self.hidden2.forward(h))
+    }
+}
+
+impl<const I: usize, const O: usize> ZeroLinear<I, O, f32, Dev> {
+    pub fn forward<T: Tape<f32, Dev>>(
+        &self,
+        x: Tensor<(usize, Const<I>), f32, Dev, T>,
+    ) -> Tensor<(usize, Const<O>), f32, Dev, T> {
+        let n = x.shape().0;
+        x.matmul(self.weight.retaped::<T>().permute())
+            + self.bias.retaped::<T>().broadcast_like(&(n, Const::<O>))
+    }
+}
+
+impl<const D: usize> GaussianHead<D, f32, Dev> {
+    pub fn forward<T: Tape<f32, Dev>>(&self, h: Hidden<T>) -> HeadOutput<D, T> {
+        let log_var = self.log_var.forward(h.retaped::<T>());
+        HeadOutput {
+            mean: self.mean.forward(h),
+            log_var,
+        }
+    }
+}

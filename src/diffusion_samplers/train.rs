@@ -1,0 +1,421 @@
+//! The training loop: what one iteration does, with every stabiliser switchable, and the
+//! state a checkpoint needs so that a resumed run equals an uninterrupted one.
+
+use super::kernels::{Destruction, KernelConfig, SamplerNets};
+use super::network::Rows;
+use super::objectives::{log_variance, trajectory_balance, Loss, Objective};
+use super::parameters::Adam;
+use super::replay::ReplayBuffer;
+use super::target::{device, Target};
+use super::trajectory::{final_log_reward, final_states, States};
+use super::Dev;
+use crate::dfdx::prelude::*;
+use crate::sampling::seeded_rng;
+use ndarray::{Array1, Array2};
+use ndarray_rand::rand::rngs::StdRng;
+use ndarray_rand::rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+
+/// Everything that defines a training run. Read from flags or a JSON config file;
+/// unknown keys are errors.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// A built-in target name (see `targets::BUILTIN_TARGETS`).
+    pub target: String,
+    pub kernel: KernelConfig,
+    pub objective: Objective,
+    pub iterations: usize,
+    pub batch: usize,
+    pub seed: u64,
+    pub lr_generation: f64,
+    pub lr_destruction: f64,
+    pub lr_log_z: f64,
+    /// Global gradient-norm clip per optimiser (none when absent).
+    pub grad_clip: Option<f64>,
+    /// Exploration std `ε` added in quadrature to each forward step's std …
+    pub exploration_std: f64,
+    /// … decayed linearly to 0 over this fraction of the iterations.
+    pub exploration_decay: f64,
+    /// Replay buffer of terminal states (0 turns replay off).
+    pub buffer_capacity: usize,
+    /// Rank-prioritised replay; uniform when false.
+    pub prioritised: bool,
+    /// Every `backward_every`-th iteration trains on trajectories drawn backwards from
+    /// buffer states through the destruction process (0: never).
+    pub backward_every: usize,
+    /// The generation update sees a Polyak-averaged copy of the destruction network.
+    pub target_network: bool,
+    /// Polyak rate `τ` of the target copy: `φ̄ ← (1 − τ)φ̄ + τφ`.
+    pub polyak: f64,
+    /// Evaluate every this many iterations (and at the end).
+    pub eval_every: usize,
+    pub eval_samples: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            target: "25gmm".into(),
+            kernel: KernelConfig::default(),
+            objective: Objective::Tb,
+            iterations: 5000,
+            batch: 300,
+            seed: 0,
+            lr_generation: 1e-3,
+            lr_destruction: 1e-3,
+            lr_log_z: 1e-1,
+            grad_clip: Some(100.0),
+            exploration_std: 1.0,
+            exploration_decay: 0.5,
+            buffer_capacity: 50_000,
+            prioritised: true,
+            backward_every: 2,
+            target_network: true,
+            polyak: 0.05,
+            eval_every: 250,
+            eval_samples: 2000,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every field; the error names the first problem in one line.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("lr-generation", self.lr_generation),
+            ("lr-destruction", self.lr_destruction),
+            ("lr-log-z", self.lr_log_z),
+            ("sigma2", self.kernel.sigma2),
+            ("polyak", self.polyak),
+        ];
+        for (name, value) in positive {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(format!("{name} must be a positive number, got {value}"));
+            }
+        }
+        let checks = [
+            (self.kernel.steps == 0, "steps (T) must be at least 1"),
+            (self.batch == 0, "batch must be at least 1"),
+            (self.iterations == 0, "iterations must be at least 1"),
+            (self.eval_samples < 2, "eval-samples must be at least 2"),
+            (self.polyak > 1.0, "polyak must be at most 1"),
+            (
+                !(self.exploration_std >= 0.0 && self.exploration_std.is_finite()),
+                "exploration-std must be a non-negative number",
+            ),
+            (
+                !(0.0..=1.0).contains(&self.exploration_decay),
+                "exploration-decay must be a fraction in [0, 1]",
+            ),
+            (
+                self.grad_clip.is_some_and(|c| !(c > 0.0)),
+                "grad-clip must be positive",
+            ),
+            (
+                self.backward_every > 0 && self.buffer_capacity == 0,
+                "backward steps need a replay buffer (buffer-capacity > 0)",
+            ),
+            (
+                self.objective == Objective::Tlm && self.kernel.destruction == Destruction::Fixed,
+                "objective tlm trains the destruction process: use --destruction learned",
+            ),
+        ];
+        match checks.iter().find(|(bad, _)| *bad) {
+            Some((_, message)) => Err(message.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Exploration std at `iteration`: `ε·max(0, 1 − i/(decay·iterations))`.
+    pub fn exploration_at(&self, iteration: usize) -> f64 {
+        let horizon = self.exploration_decay * self.iterations as f64;
+        if horizon <= 0.0 {
+            return 0.0;
+        }
+        self.exploration_std * (1.0 - iteration as f64 / horizon).max(0.0)
+    }
+
+    fn learns_destruction(&self) -> bool {
+        self.kernel.destruction == Destruction::Learned
+    }
+}
+
+/// What one iteration reports.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct StepStats {
+    pub iteration: usize,
+    pub loss: f64,
+    pub log_z_learned: f64,
+    /// Whether this was a backward (replay) step.
+    pub backward: bool,
+}
+
+/// Why training stopped early.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Diverged {
+    pub iteration: usize,
+    pub what: String,
+}
+
+impl std::fmt::Display for Diverged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "training diverged at iteration {}: {}",
+            self.iteration, self.what
+        )
+    }
+}
+
+/// A sampler being trained, with its optimisers, target copy and replay buffer.
+/// Introduced in chapter "Sampling without data".
+pub struct Trainer<const D: usize> {
+    pub config: TrainConfig,
+    pub nets: SamplerNets<D, f32, Dev>,
+    /// The Polyak-averaged copy `φ̄` (a whole copy; only its destruction part is read).
+    pub target_nets: SamplerNets<D, f32, Dev>,
+    pub optimisers: Optimisers,
+    pub buffer: ReplayBuffer,
+    /// Iterations done so far.
+    pub iteration: usize,
+}
+
+/// One optimiser per parameter group, so each can have its own learning rate.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Optimisers {
+    pub generation: Adam,
+    pub destruction: Adam,
+    pub log_z: Adam,
+}
+
+/// A per-iteration random stream: iteration `i` of seed `s` always draws the same
+/// numbers, so a resumed run needs no saved generator state.
+pub fn iteration_rng(seed: u64, iteration: usize, stream: u64) -> StdRng {
+    let mixed = seed
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add((iteration as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9))
+        .wrapping_add(stream.wrapping_mul(0x94D0_49BB_1331_11EB));
+    seeded_rng(mixed)
+}
+
+impl<const D: usize> Trainer<D> {
+    /// A fresh trainer for `target`; fails if the configuration is invalid or the
+    /// target's dimension is not `D`.
+    pub fn new<Tg: Target + ?Sized>(config: TrainConfig, target: &Tg) -> Result<Self, String> {
+        config.validate()?;
+        if target.dim() != D {
+            return Err(format!(
+                "target '{}' has dimension {} but this sampler is built for dimension {D}",
+                target.name(),
+                target.dim()
+            ));
+        }
+        let nets = SamplerNets::new(&device(config.seed));
+        Ok(Trainer {
+            target_nets: nets.clone(),
+            nets,
+            optimisers: Optimisers {
+                generation: Adam::new(config.lr_generation),
+                destruction: Adam::new(config.lr_destruction),
+                log_z: Adam::new(config.lr_log_z),
+            },
+            buffer: ReplayBuffer::new(config.buffer_capacity, D, config.prioritised),
+            iteration: 0,
+            config,
+        })
+    }
+
+    fn is_backward_step(&self) -> bool {
+        let every = self.config.backward_every;
+        every > 0 && self.iteration % every == every - 1 && self.buffer.len() >= 1
+    }
+
+    // ANCHOR: train_step
+    /// One iteration: draw trajectories (forwards with exploration, or backwards from
+    /// replayed states), compute the loss, and update each parameter group.
+    pub fn step<Tg: Target + ?Sized>(&mut self, target: &Tg) -> Result<StepStats, Diverged> {
+        let config = self.config.clone();
+        let kernel = &config.kernel;
+        let mut rng = iteration_rng(config.seed, self.iteration, 0);
+        let backward = self.is_backward_step();
+        let loss = if config.objective == Objective::Pis {
+            self.pis_loss(target, &mut rng)
+        } else {
+            let states = if backward {
+                let x_final = self.buffer.sample(config.batch, &mut rng);
+                self.nets.destroy(kernel, &x_final, &mut rng)
+            } else {
+                let exploration = self.config.exploration_at(self.iteration);
+                self.nets
+                    .generate(kernel, config.batch, exploration, &mut rng)
+            };
+            let log_reward = final_log_reward(target, &states);
+            if !backward && config.buffer_capacity > 0 {
+                self.buffer.push(&final_states(&states), &log_reward);
+            }
+            self.second_moment_loss(&states, &log_reward, backward)
+        };
+        let value = loss.array() as f64;
+        if !value.is_finite() {
+            return Err(self.diverged(format!("the loss is {value}")));
+        }
+        let mut grads = self.nets.alloc_grads();
+        grads = (loss + self.zero_with(grads)).backward();
+        self.update(&grads)?;
+        self.iteration += 1;
+        Ok(StepStats {
+            iteration: self.iteration,
+            loss: value,
+            log_z_learned: self.nets.log_z.value.array() as f64,
+            backward,
+        })
+    }
+    // ANCHOR_END: train_step
+
+    /// A zero scalar that carries `grads` into a loss's tape, so that every parameter
+    /// (used or not) gets a gradient and temporaries are freed after `backward`.
+    fn zero_with(&self, grads: Gradients<f32, Dev>) -> Loss {
+        let dev = self.nets.log_z.value.device().clone();
+        dev.zeros::<Rank0>().traced(grads)
+    }
+
+    fn diverged(&self, what: String) -> Diverged {
+        Diverged {
+            iteration: self.iteration,
+            what,
+        }
+    }
+
+    // ANCHOR: second_moment_loss
+    /// TB / VarGrad for the generation side, plus the destruction's own loss when it is
+    /// learned: the destruction terms seen by the generation update come from the target
+    /// copy `φ̄` (when on) and carry no gradient; the destruction update sees the
+    /// generation terms as constants. Summing the two losses gives each parameter group
+    /// exactly its own gradient in a single backward pass.
+    fn second_moment_loss(&self, states: &States, log_reward: &Array1<f32>, backward: bool) -> Loss {
+        type Owned = OwnedTape<f32, Dev>;
+        let config = &self.config;
+        let kernel = &config.kernel;
+        let dev = self.nets.log_z.value.device().clone();
+        let batch = log_reward.len();
+        let reward = dev.tensor_from_vec(log_reward.to_vec(), (batch,));
+        let log_pf = self.nets.log_pf::<Owned>(kernel, states);
+        let joint = config.learns_destruction()
+            && config.objective != Objective::Tlm
+            && !config.target_network;
+        let log_pb_for_generation = if joint {
+            self.nets.log_pb::<Owned>(kernel, states)
+        } else {
+            let source = if config.learns_destruction() && config.target_network {
+                &self.target_nets
+            } else {
+                &self.nets
+            };
+            source
+                .log_pb::<NoneTape>(kernel, states)
+                .retaped::<Owned>()
+        };
+        let pf_values = log_pf.retaped::<NoneTape>();
+        let delta = log_pf - log_pb_for_generation - reward.clone();
+        let mut loss = self.balance(delta);
+        // TLM fits the destruction to the generator's own trajectories only.
+        let tlm_on_replay = config.objective == Objective::Tlm && backward;
+        if config.learns_destruction() && !joint && !tlm_on_replay {
+            let log_pb = self.nets.log_pb::<Owned>(kernel, states);
+            loss = loss
+                + match config.objective {
+                    Objective::Tlm => log_pb.negate().mean(),
+                    _ => self.balance(log_pb.negate() + pf_values - reward),
+                };
+        }
+        loss
+    }
+    // ANCHOR_END: second_moment_loss
+
+    /// The configured second-moment loss of `Δ`: TB with the learned `log Z`, or VarGrad.
+    fn balance(&self, delta: Tensor<(usize,), f32, Dev, OwnedTape<f32, Dev>>) -> Loss {
+        match self.config.objective {
+            Objective::Vargrad => log_variance(delta),
+            _ => trajectory_balance(delta, self.nets.log_z.value.retaped()),
+        }
+    }
+
+    // ANCHOR: pis_loss
+    /// Reverse KL `mean_i Δ(τ_i)` over reparametrised trajectories `x_{n+1} = μ + σ ⊙ ξ`,
+    /// differentiated through every state. The reward enters through its gradient:
+    /// `log R(x_T) ≈ log R(x̂_T) + ∇log R(x̂_T)·(x_T − x̂_T)` has the right value and the
+    /// right derivative at `x_T = x̂_T`.
+    fn pis_loss<Tg: Target + ?Sized>(&self, target: &Tg, rng: &mut StdRng) -> Loss {
+        type Owned = OwnedTape<f32, Dev>;
+        let kernel = &self.config.kernel;
+        let (batch, steps) = (self.config.batch, kernel.steps);
+        let dev = self.nets.log_z.value.device().clone();
+        let mut x: Rows<D, Owned> = dev.zeros_like(&(batch, Const::<D>)).retaped();
+        let mut states: Vec<Rows<D, Owned>> = vec![x.retaped()];
+        let mut log_pf: Tensor<(usize,), f32, Dev, Owned> = dev.zeros_like(&(batch,)).retaped();
+        let half_log_2pi = 0.5 * (2.0 * std::f32::consts::PI).ln();
+        for n in 0..steps {
+            let step = self.nets.generation_kernel(kernel, x, &vec![n; batch]);
+            let noise: Vec<f32> = (0..batch * D).map(|_| StandardNormal.sample(rng)).collect();
+            let noise: Rows<D, NoneTape> = dev.tensor_from_vec(noise, (batch, Const::<D>));
+            // log N(μ + σξ; μ, σ²) = Σ_d (−ξ_d²/2 − ℓ_d/2 − log(2π)/2)
+            let log_density = (step.log_var.retaped::<Owned>() * -0.5
+                - noise.clone().square() * 0.5
+                - half_log_2pi)
+                .sum::<(usize,), Axis<1>>();
+            log_pf = log_pf + log_density;
+            x = step.mean + (step.log_var * 0.5).exp() * noise;
+            states.push(x.retaped());
+        }
+        let mut log_pb: Tensor<(usize,), f32, Dev, Owned> = dev.zeros_like(&(batch,)).retaped();
+        for next in 2..=steps {
+            let kernel_rows =
+                self.nets
+                    .destruction_kernel(kernel, states[next].retaped::<Owned>(), &vec![next; batch]);
+            log_pb = log_pb + kernel_rows.log_density(states[next - 1].retaped::<Owned>());
+        }
+        let x_final = Array2::from_shape_vec((batch, D), x.as_vec()).expect("(batch, D) states");
+        let reward = super::target::log_density_values(target, &x_final);
+        let grad_log_r = target.grad_log_density(&x_final);
+        let offset: Vec<f32> = (0..batch)
+            .map(|i| reward[i] - grad_log_r.row(i).dot(&x_final.row(i)))
+            .collect();
+        let gradient: Rows<D, NoneTape> =
+            dev.tensor_from_vec(grad_log_r.iter().copied().collect(), (batch, Const::<D>));
+        let linear = (x * gradient).sum::<(usize,), Axis<1>>();
+        let log_reward = linear + dev.tensor_from_vec(offset, (batch,));
+        (log_pf - log_pb - log_reward).mean()
+    }
+    // ANCHOR_END: pis_loss
+
+    /// Applies each optimiser to its parameter group and the Polyak update to the target.
+    fn update(&mut self, grads: &Gradients<f32, Dev>) -> Result<(), Diverged> {
+        let clip = self.config.grad_clip;
+        let norm = self
+            .optimisers
+            .generation
+            .update(&mut self.nets.generation, grads, clip);
+        if !norm.is_finite() {
+            return Err(self.diverged(format!("the generation gradient norm is {norm}")));
+        }
+        if self.config.learns_destruction() {
+            let norm = self
+                .optimisers
+                .destruction
+                .update(&mut self.nets.destruction, grads, clip);
+            if !norm.is_finite() {
+                return Err(self.diverged(format!("the destruction gradient norm is {norm}")));
+            }
+            self.target_nets
+                .ema(&self.nets, 1.0 - self.config.polyak as f32);
+        }
+        if self.config.objective == Objective::Tb || self.config.objective == Objective::Tlm {
+            self.optimisers
+                .log_z
+                .update(&mut self.nets.log_z, grads, clip);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! Trajectories `x_0 = 0 → x_1 → … → x_T`: drawn forwards by generation or backwards by
+//! destruction, and scored by the log-weight
+//! `log w(τ) = log R(x_T) + Σ_n log p←(x_n | x_{n+1}) − Σ_n log p→(x_{n+1} | x_n)`.
+
+use super::kernels::{KernelConfig, SamplerNets};
+use super::network::Rows;
+use super::target::{log_density_values, Target};
+use super::Dev;
+use crate::dfdx::prelude::*;
+use ndarray::{s, Array1, Array2, Array3, Axis as NdAxis};
+use ndarray_rand::rand::rngs::StdRng;
+use ndarray_rand::rand_distr::{Distribution, StandardNormal};
+
+/// The states of a batch of trajectories, shape `(T + 1, batch, D)`; `states[0] = 0`.
+/// Introduced in chapter "Sampling without data".
+pub type States = Array3<f32>;
+
+/// Rows `x_{from}, …, x_{to−1}` of every trajectory, stacked step-major, as a tensor.
+pub(crate) fn rows<const D: usize>(dev: &Dev, states: &States, from: usize, to: usize) -> Rows<D, NoneTape> {
+    let block = states.slice(s![from..to, .., ..]);
+    let n = (to - from) * states.shape()[1];
+    dev.tensor_from_vec(block.iter().copied().collect(), (n, Const::<D>))
+}
+
+/// The step index of each row of [`rows`]`(from, to)`.
+fn step_of_rows(from: usize, to: usize, batch: usize) -> Vec<usize> {
+    (from..to)
+        .flat_map(|n| std::iter::repeat_n(n, batch))
+        .collect()
+}
+
+/// Sums a step-major per-row vector over steps: `(steps · batch,) → (batch,)`.
+fn sum_over_steps<T: Tape<f32, Dev>>(
+    per_row: Tensor<(usize,), f32, Dev, T>,
+    batch: usize,
+) -> Tensor<(usize,), f32, Dev, T> {
+    let steps = per_row.shape().0 / batch;
+    per_row
+        .reshape_like(&(steps, batch))
+        .sum::<(usize,), Axis<0>>()
+}
+
+impl<const D: usize> SamplerNets<D, f32, Dev> {
+    // ANCHOR: generate
+    /// Draws `batch` trajectories forwards from `x_0 = 0`. With `exploration_std = ε > 0`
+    /// each step's variance is widened to `σ²Δt·e^ℓ + ε²` (off-policy exploration); the
+    /// trajectories are still scored under the policy itself.
+    pub fn generate(
+        &self,
+        config: &KernelConfig,
+        batch: usize,
+        exploration_std: f64,
+        rng: &mut StdRng,
+    ) -> States {
+        let dev = self.log_z.value.device().clone();
+        let mut states = States::zeros((config.steps + 1, batch, D));
+        for n in 0..config.steps {
+            let x = rows::<D>(&dev, &states, n, n + 1);
+            let kernel = self.generation_kernel(config, x, &vec![n; batch]);
+            let (mean, log_var) = (kernel.mean.as_vec(), kernel.log_var.as_vec());
+            let mut next = states.index_axis_mut(NdAxis(0), n + 1);
+            for (i, x) in next.iter_mut().enumerate() {
+                let var = (log_var[i] as f64).exp() + exploration_std * exploration_std;
+                let z: f64 = StandardNormal.sample(rng);
+                *x = mean[i] + (var.sqrt() * z) as f32;
+            }
+        }
+        states
+    }
+    // ANCHOR_END: generate
+
+    // ANCHOR: destroy
+    /// Draws trajectories backwards from the given final states `x_T` through the
+    /// destruction process down to `x_0 = 0`.
+    pub fn destroy(&self, config: &KernelConfig, x_final: &Array2<f32>, rng: &mut StdRng) -> States {
+        let dev = self.log_z.value.device().clone();
+        let batch = x_final.nrows();
+        let mut states = States::zeros((config.steps + 1, batch, D));
+        states
+            .index_axis_mut(NdAxis(0), config.steps)
+            .assign(x_final);
+        for next in (2..=config.steps).rev() {
+            let x_next = rows::<D>(&dev, &states, next, next + 1);
+            let kernel = self.destruction_kernel(config, x_next, &vec![next; batch]);
+            let (mean, log_var) = (kernel.mean.as_vec(), kernel.log_var.as_vec());
+            let mut current = states.index_axis_mut(NdAxis(0), next - 1);
+            for (i, x) in current.iter_mut().enumerate() {
+                let z: f32 = StandardNormal.sample(rng);
+                *x = mean[i] + (0.5 * log_var[i]).exp() * z;
+            }
+        }
+        states
+    }
+    // ANCHOR_END: destroy
+
+    // ANCHOR: log_terms
+    /// `Σ_n log p→(x_{n+1} | x_n)` of each fixed (detached) trajectory, differentiable in
+    /// the generation network: every step of every trajectory is one row of a single
+    /// batched network evaluation.
+    pub fn log_pf<T: Tape<f32, Dev> + Merge<T> + Merge<NoneTape>>(
+        &self,
+        config: &KernelConfig,
+        states: &States,
+    ) -> Tensor<(usize,), f32, Dev, T> {
+        let dev = self.log_z.value.device().clone();
+        let (steps, batch) = (config.steps, states.shape()[1]);
+        let forward = self.generation_kernel(
+            config,
+            rows::<D>(&dev, states, 0, steps).retaped::<T>(),
+            &step_of_rows(0, steps, batch),
+        );
+        let per_row = forward.log_density(rows::<D>(&dev, states, 1, steps + 1));
+        sum_over_steps(per_row, batch)
+    }
+
+    /// `Σ_n log p←(x_n | x_{n+1})`, `n = 1..T−1`, of each fixed trajectory (the step to
+    /// `x_0 = 0` is deterministic and adds nothing).
+    pub fn log_pb<T: Tape<f32, Dev> + Merge<T> + Merge<NoneTape>>(
+        &self,
+        config: &KernelConfig,
+        states: &States,
+    ) -> Tensor<(usize,), f32, Dev, T> {
+        let dev = self.log_z.value.device().clone();
+        let (steps, batch) = (config.steps, states.shape()[1]);
+        if steps < 2 {
+            return dev.zeros_like(&(batch,)).retaped::<T>();
+        }
+        let backward = self.destruction_kernel(
+            config,
+            rows::<D>(&dev, states, 2, steps + 1).retaped::<T>(),
+            &step_of_rows(2, steps + 1, batch),
+        );
+        let per_row = backward.log_density(rows::<D>(&dev, states, 1, steps));
+        sum_over_steps(per_row, batch)
+    }
+    // ANCHOR_END: log_terms
+
+    /// `log w(τ)` of each trajectory, as plain numbers.
+    pub fn log_weights<Tg: Target + ?Sized>(
+        &self,
+        config: &KernelConfig,
+        target: &Tg,
+        states: &States,
+    ) -> Array1<f64> {
+        let log_reward = final_log_reward(target, states);
+        let log_pf = self.log_pf::<NoneTape>(config, states).as_vec();
+        let log_pb = self.log_pb::<NoneTape>(config, states).as_vec();
+        Array1::from_iter(
+            (0..log_pf.len()).map(|i| log_reward[i] as f64 + log_pb[i] as f64 - log_pf[i] as f64),
+        )
+    }
+}
+
+/// The final states `x_T` of a batch of trajectories, shape `(batch, D)`.
+pub fn final_states(states: &States) -> Array2<f32> {
+    states
+        .index_axis(NdAxis(0), states.shape()[0] - 1)
+        .to_owned()
+}
+
+/// `log R(x_T)` of each trajectory.
+pub fn final_log_reward<Tg: Target + ?Sized>(target: &Tg, states: &States) -> Array1<f32> {
+    log_density_values(target, &final_states(states))
+}
