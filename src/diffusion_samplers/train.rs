@@ -4,12 +4,14 @@
 use super::kernels::{Destruction, KernelConfig, SamplerNets};
 use super::network::Rows;
 use super::objectives::{log_variance, trajectory_balance, Loss, Objective};
-use super::parameters::Adam;
+use super::evaluate::{evaluate, Evaluation};
+use super::parameters::{load_weights, weights, Adam};
 use super::replay::ReplayBuffer;
 use super::target::{device, Target};
 use super::trajectory::{final_log_reward, final_states, States};
 use super::Dev;
 use crate::dfdx::prelude::*;
+use crate::progress::Progress;
 use crate::sampling::seeded_rng;
 use ndarray::{Array1, Array2};
 use ndarray_rand::rand::rngs::StdRng;
@@ -100,6 +102,7 @@ impl TrainConfig {
             (self.batch == 0, "batch must be at least 1"),
             (self.iterations == 0, "iterations must be at least 1"),
             (self.eval_samples < 2, "eval-samples must be at least 2"),
+            (self.eval_every == 0, "eval-every must be at least 1"),
             (self.polyak > 1.0, "polyak must be at most 1"),
             (
                 !(self.exploration_std >= 0.0 && self.exploration_std.is_finite()),
@@ -180,6 +183,28 @@ pub struct Trainer<const D: usize> {
     pub buffer: ReplayBuffer,
     /// Iterations done so far.
     pub iteration: usize,
+    /// Evaluations so far, one every `eval_every` iterations.
+    pub history: Vec<Evaluation>,
+    /// Training loss of every iteration so far.
+    pub losses: Vec<f64>,
+}
+
+/// Everything a resumed run needs; resuming from it gives the same result as never
+/// having stopped (random streams are derived from the seed and the iteration).
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Checkpoint {
+    pub crate_version: String,
+    pub dimension: usize,
+    pub config: TrainConfig,
+    pub iteration: usize,
+    pub weights: Vec<Vec<f32>>,
+    pub target_weights: Vec<Vec<f32>>,
+    pub optimisers: Optimisers,
+    pub buffer: ReplayBuffer,
+    pub history: Vec<Evaluation>,
+    pub losses: Vec<f64>,
 }
 
 /// One optimiser per parameter group, so each can have its own learning rate.
@@ -223,8 +248,93 @@ impl<const D: usize> Trainer<D> {
             },
             buffer: ReplayBuffer::new(config.buffer_capacity, D, config.prioritised),
             iteration: 0,
+            history: Vec::new(),
+            losses: Vec::new(),
             config,
         })
+    }
+
+    /// The state to save.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            crate_version: crate::VERSION.to_string(),
+            dimension: D,
+            config: self.config.clone(),
+            iteration: self.iteration,
+            weights: weights(&self.nets),
+            target_weights: weights(&self.target_nets),
+            optimisers: self.optimisers.clone(),
+            buffer: self.buffer.clone(),
+            history: self.history.clone(),
+            losses: self.losses.clone(),
+        }
+    }
+
+    /// A trainer continuing from `checkpoint`; fails if it does not fit `target` or `D`.
+    pub fn restore<Tg: Target + ?Sized>(checkpoint: Checkpoint, target: &Tg) -> Result<Self, String> {
+        if checkpoint.dimension != D {
+            return Err(format!(
+                "the checkpoint is for dimension {}, not {D}",
+                checkpoint.dimension
+            ));
+        }
+        let mut trainer = Trainer::<D>::new(checkpoint.config, target)?;
+        load_weights(&mut trainer.nets, &checkpoint.weights)?;
+        load_weights(&mut trainer.target_nets, &checkpoint.target_weights)?;
+        trainer.optimisers = checkpoint.optimisers;
+        trainer.buffer = checkpoint.buffer;
+        trainer.iteration = checkpoint.iteration;
+        trainer.history = checkpoint.history;
+        trainer.losses = checkpoint.losses;
+        Ok(trainer)
+    }
+
+    /// Evaluates the current sampler on its own random stream for this iteration.
+    pub fn evaluate<Tg: Target + ?Sized>(
+        &self,
+        target: &Tg,
+        sample_metrics: bool,
+    ) -> (Evaluation, Array2<f32>) {
+        let mut rng = iteration_rng(self.config.seed, self.iteration, 1);
+        let (mut evaluation, samples) = evaluate(
+            &self.nets,
+            &self.config.kernel,
+            target,
+            self.config.eval_samples,
+            sample_metrics,
+            &mut rng,
+        );
+        evaluation.iteration = self.iteration;
+        (evaluation, samples)
+    }
+
+    /// Trains until `until` iterations are done (at most `config.iterations`),
+    /// evaluating every `eval_every` iterations and at the end, and showing progress.
+    pub fn run<Tg: Target + ?Sized>(
+        &mut self,
+        target: &Tg,
+        until: usize,
+        progress: &mut Progress,
+    ) -> Result<(), Diverged> {
+        let until = until.min(self.config.iterations);
+        while self.iteration < until {
+            let stats = self.step(target)?;
+            self.losses.push(stats.loss);
+            let last = self.iteration == self.config.iterations;
+            if self.iteration % self.config.eval_every == 0 || last {
+                let (evaluation, _) = self.evaluate(target, false);
+                if !evaluation.elbo.is_finite() {
+                    return Err(self.diverged(format!("the ELBO is {}", evaluation.elbo)));
+                }
+                self.history.push(evaluation);
+            }
+            let elbo = self.history.last().map_or(f64::NAN, |e| e.elbo);
+            progress.set(
+                self.iteration as u64,
+                &format!("loss {:.3}  ELBO {elbo:.3}", stats.loss),
+            );
+        }
+        Ok(())
     }
 
     fn is_backward_step(&self) -> bool {
