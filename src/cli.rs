@@ -1,5 +1,13 @@
 //! The command line: `generate` writes (or checks) every generated file of the book.
 
+use crate::diffusion_samplers::experiment as sampling_without_data;
+use crate::diffusion_samplers::kernels::Destruction;
+use crate::diffusion_samplers::objectives::Objective;
+use crate::diffusion_samplers::targets::builtin;
+use crate::diffusion_samplers::train::TrainConfig;
+use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin, RunOutcome};
+use crate::plot;
+use crate::progress::Progress;
 use crate::report::{GeneratedFiles, Provenance, Scale};
 use crate::{destroying_and_generating, VERSION};
 use clap::{Parser, Subcommand};
@@ -37,6 +45,88 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Train a diffusion sampler on a built-in target (chapter "Sampling without data").
+    Train(Box<TrainArgs>),
+}
+
+/// Flags of `train`; each overrides the same field of `--config`.
+#[derive(clap::Args, Debug)]
+pub struct TrainArgs {
+    /// A JSON file with any fields of the training configuration.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Continue from a checkpoint written by an earlier run (its configuration is used;
+    /// only --iterations may extend it).
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Target: 25gmm, 40gmm, funnel, manywell or gaussian.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Number of steps T.
+    #[arg(long)]
+    pub steps: Option<usize>,
+    #[arg(long, value_enum)]
+    pub objective: Option<Objective>,
+    #[arg(long, value_enum)]
+    pub destruction: Option<Destruction>,
+    #[arg(long)]
+    pub iterations: Option<usize>,
+    #[arg(long)]
+    pub batch: Option<usize>,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Reference diffusion coefficient σ².
+    #[arg(long)]
+    pub sigma2: Option<f64>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr_generation: Option<f64>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr_destruction: Option<f64>,
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr_log_z: Option<f64>,
+    #[arg(long)]
+    pub exploration_std: Option<f64>,
+    #[arg(long)]
+    pub buffer_capacity: Option<usize>,
+    #[arg(long)]
+    pub backward_every: Option<usize>,
+    #[arg(long)]
+    pub eval_every: Option<usize>,
+    /// Folder for report.json, the figures and the checkpoint.
+    #[arg(long, default_value = "target/runs/latest")]
+    pub out: PathBuf,
+    /// Save a checkpoint every this many iterations (and at the end).
+    #[arg(long, default_value_t = 1000)]
+    pub checkpoint_every: usize,
+}
+
+impl TrainArgs {
+    /// The configuration: defaults, then the config file, then the flags.
+    pub fn config(&self) -> Result<TrainConfig, String> {
+        let mut c = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read config {}: {e}", path.display()))?;
+                serde_json::from_str(&text)
+                    .map_err(|e| format!("config {} is invalid: {e}", path.display()))?
+            }
+            None => TrainConfig::default(),
+        };
+        macro_rules! set {
+            ($($flag:ident => $($field:ident).+),*) => {
+                $(if let Some(v) = self.$flag.clone() { c.$($field).+ = v; })*
+            };
+        }
+        set!(target => target, steps => kernel.steps, objective => objective,
+             destruction => kernel.destruction, iterations => iterations, batch => batch,
+             seed => seed, sigma2 => kernel.sigma2, lr_generation => lr_generation,
+             lr_destruction => lr_destruction, lr_log_z => lr_log_z,
+             exploration_std => exploration_std, buffer_capacity => buffer_capacity,
+             backward_every => backward_every, eval_every => eval_every);
+        builtin(&c.target)?;
+        c.validate()?;
+        Ok(c)
+    }
 }
 
 /// A chapter that generates files: its folder name and its generator.
@@ -47,15 +137,27 @@ pub struct Chapter {
 
 /// Every generating chapter, in reading order.
 pub fn chapters() -> Vec<Chapter> {
-    vec![Chapter {
-        name: destroying_and_generating::CHAPTER,
-        generate: |scale, seed, command| {
-            let started = Instant::now();
-            let results = destroying_and_generating::run(scale, seed);
-            let provenance = provenance(command, scale, seed, started);
-            destroying_and_generating::chapter_files(&results, &provenance)
+    vec![
+        Chapter {
+            name: destroying_and_generating::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = destroying_and_generating::run(scale, seed);
+                let provenance = provenance(command, scale, seed, started);
+                destroying_and_generating::chapter_files(&results, &provenance)
+            },
         },
-    }]
+        Chapter {
+            name: sampling_without_data::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = sampling_without_data::run(scale, seed)
+                    .expect("the chapter's configurations are valid");
+                let provenance = provenance(command, scale, seed, started);
+                sampling_without_data::chapter_files(&results, &provenance)
+            },
+        },
+    ]
 }
 
 /// The record of a run that started at `started` and ends now.
@@ -134,5 +236,123 @@ pub fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Command::Train(args) => train(&args),
     }
+}
+
+/// `train`: runs, then writes report.json and the figures all-or-nothing.
+fn train(args: &TrainArgs) -> Result<(), String> {
+    let started = Instant::now();
+    let resume = args.resume.as_deref().map(load_checkpoint).transpose()?;
+    let config = match &resume {
+        Some(checkpoint) => {
+            let mut c = checkpoint.config.clone();
+            c.iterations = args.iterations.unwrap_or(c.iterations);
+            c.validate()?;
+            c
+        }
+        None => args.config()?,
+    };
+    let mut resume = resume;
+    if let Some(checkpoint) = resume.as_mut() {
+        checkpoint.config = config.clone();
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let checkpoint_path = args.out.join("checkpoint.json");
+    eprintln!(
+        "training {} with T={}, {:?} destruction, {:?}, {} iterations (seed {})",
+        config.target,
+        config.kernel.steps,
+        config.kernel.destruction,
+        config.objective,
+        config.iterations,
+        config.seed
+    );
+    let mut progress = Progress::new("train", config.iterations as u64);
+    let outcome = train_builtin(
+        config.clone(),
+        resume,
+        Some(&checkpoint_path),
+        args.checkpoint_every,
+        &mut progress,
+    )?;
+    let command = std::env::args().collect::<Vec<_>>().join(" ");
+    let provenance = Provenance {
+        command,
+        scale: Scale::Full,
+        seed: config.seed,
+        crate_version: VERSION,
+        threads: threads(),
+        wall_time_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+    };
+    let files = run_files(&outcome, &provenance);
+    files
+        .write_all(&args.out)
+        .map_err(|e| format!("cannot write results under {}: {e}", args.out.display()))?;
+    if let Some(d) = &outcome.diverged {
+        return Err(format!("{d} (report written to {})", args.out.display()));
+    }
+    eprintln!(
+        "wrote report.json, samples.svg and bounds.svg under {}",
+        args.out.display()
+    );
+    Ok(())
+}
+
+/// report.json, samples.svg (2-D view of the samples) and bounds.svg of a run.
+pub fn run_files(outcome: &RunOutcome, provenance: &Provenance) -> GeneratedFiles {
+    #[derive(serde::Serialize)]
+    struct RunReport<'a> {
+        provenance: &'a Provenance,
+        outcome: &'a RunOutcome,
+    }
+    let mut files = GeneratedFiles::default();
+    files.add_json(
+        "report.json",
+        &RunReport {
+            provenance,
+            outcome,
+        },
+    );
+    let title = format!(
+        "{} — T = {}, {:?} destruction",
+        outcome.target, outcome.config.kernel.steps, outcome.config.kernel.destruction
+    );
+    files.add(
+        "bounds.svg",
+        plot::svg((640, 400), |area| {
+            plot::draw_bounds(&title, &outcome.history, area)
+        }),
+    );
+    if let Some(samples) = &outcome.samples {
+        let target = builtin(&outcome.config.target).expect("validated before training");
+        let mut rng = crate::sampling::seeded_rng(outcome.config.seed);
+        let exact = target.sample(samples.nrows(), &mut rng);
+        let extent = samples_extent(samples, exact.as_ref());
+        files.add(
+            "samples.svg",
+            plot::svg((480, 480), |area| {
+                plot::draw_samples(&title, samples, exact.as_ref(), extent, area)
+            }),
+        );
+    }
+    files
+}
+
+/// A square view that holds nearly all exact samples (or model samples).
+fn samples_extent(model: &ndarray::Array2<f32>, exact: Option<&ndarray::Array2<f32>>) -> f64 {
+    let source = exact.unwrap_or(model);
+    let mut values: Vec<f64> = source
+        .rows()
+        .into_iter()
+        .flat_map(|r| [r[0].abs() as f64, r[1].abs() as f64])
+        .filter(|v| v.is_finite())
+        .collect();
+    values.sort_by(f64::total_cmp);
+    let q = values
+        .get(values.len() * 995 / 1000)
+        .copied()
+        .unwrap_or(1.0);
+    (q * 1.15).max(1.0)
 }

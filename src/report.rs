@@ -61,6 +61,18 @@ pub struct GeneratedFiles {
     files: BTreeMap<PathBuf, String>,
 }
 
+/// Named values as a Markdown file of anchors, for `{{#include file:name}}` in prose.
+pub fn anchored_numbers(entries: &[(&str, String)]) -> String {
+    let mut out =
+        String::from("<!-- Generated: one named value per anchor, for inline includes. -->\n");
+    for (name, value) in entries {
+        out.push_str(&format!(
+            "<!-- ANCHOR: {name} -->\n{value}\n<!-- ANCHOR_END: {name} -->\n"
+        ));
+    }
+    out
+}
+
 /// Replaces the wall-time values, so two runs that differ only in speed compare equal.
 pub fn without_timing(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -93,6 +105,11 @@ impl GeneratedFiles {
 
     pub fn get(&self, path: impl AsRef<Path>) -> Option<&str> {
         self.files.get(path.as_ref()).map(String::as_str)
+    }
+
+    /// The files as (relative path, contents) pairs.
+    pub fn into_files(self) -> impl Iterator<Item = (PathBuf, String)> {
+        self.files.into_iter()
     }
 
     pub fn extend(&mut self, other: GeneratedFiles) {

@@ -9,7 +9,7 @@ use super::random_chains::{check_random_chains, RandomChainSummary};
 use super::stories::{ChainInformation, Inequality};
 use crate::numbers::{ExactBits, Rational};
 use crate::plot;
-use crate::report::{GeneratedFiles, Provenance, Report, Scale};
+use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Report, Scale};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -330,16 +330,7 @@ fn numbers(results: &ChapterResults) -> String {
         ("bayes_slope", format!("{:.2}", results.bayes_slope)),
         ("frequency_slope", format!("{:.2}", results.frequency_slope)),
     ];
-    let mut out =
-        String::from("<!-- Generated: one named value per anchor, for inline includes. -->\n");
-    for (name, value) in entries {
-        writeln!(
-            out,
-            "<!-- ANCHOR: {name} -->\n{value}\n<!-- ANCHOR_END: {name} -->"
-        )
-        .unwrap();
-    }
-    out
+    anchored_numbers(&entries)
 }
 
 fn yes_no(value: bool) -> String {

@@ -11,6 +11,7 @@ use crate::dfdx::prelude::*;
 /// `tanh(x)` to within a few float32 rounding errors, as a ratio of two polynomials on
 /// `[−7.9, 7.9]` (outside, `tanh` is ±1 in float32). Branch-free, so loops vectorise.
 #[inline(always)]
+#[allow(clippy::excessive_precision)] // the coefficients as published
 pub fn fast_tanh(x: f32) -> f32 {
     const CLAMP: f32 = 7.905_311;
     let x = x.clamp(-CLAMP, CLAMP);
@@ -85,9 +86,18 @@ mod tests {
         for (a, b) in ours.as_vec().iter().zip(theirs.as_vec()) {
             assert!((a - b).abs() < 1e-6, "{a} vs {b}");
         }
-        let g_ours = (ours * dev.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])).sum().backward();
-        let g_theirs = (theirs * dev.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])).sum().backward();
-        for (a, b) in g_ours.get(&x).as_vec().iter().zip(g_theirs.get(&x).as_vec()) {
+        let g_ours = (ours * dev.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]))
+            .sum()
+            .backward();
+        let g_theirs = (theirs * dev.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]))
+            .sum()
+            .backward();
+        for (a, b) in g_ours
+            .get(&x)
+            .as_vec()
+            .iter()
+            .zip(g_theirs.get(&x).as_vec())
+        {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }
     }

@@ -75,7 +75,9 @@ pub fn evaluate<const D: usize, Tg: Target + ?Sized>(
     let exact = target.sample(n, rng);
     let eubo = exact.as_ref().map(|x| {
         let backward = nets.destroy(config, x, rng);
-        nets.log_weights(config, target, &backward).mean().unwrap_or(f64::NAN)
+        nets.log_weights(config, target, &backward)
+            .mean()
+            .unwrap_or(f64::NAN)
     });
     let (w2, mmd) = match (&exact, sample_metrics) {
         (Some(x), true) => (

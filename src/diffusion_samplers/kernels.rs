@@ -110,7 +110,8 @@ impl<const D: usize, T: Tape<f32, Dev> + Merge<NoneTape>> GaussianRows<D, T> {
 /// Per-row constants broadcast over the `D` coordinates.
 fn column<const D: usize>(dev: &Dev, values: Vec<f32>) -> Rows<D, NoneTape> {
     let n = values.len();
-    dev.tensor_from_vec(values, (n,)).broadcast_like(&(n, Const::<D>))
+    dev.tensor_from_vec(values, (n,))
+        .broadcast_like(&(n, Const::<D>))
 }
 
 impl KernelConfig {

@@ -8,19 +8,21 @@
 
 pub mod activation;
 pub mod evaluate;
+pub mod experiment;
 pub mod kernels;
 pub mod mmd;
-mod network;
-pub mod parameters;
+pub mod network;
 pub mod objectives;
+pub mod parameters;
 pub mod replay;
 mod target;
+pub mod targets;
 pub mod train;
+pub mod training_run;
 pub mod trajectory;
 pub mod transport;
-pub mod targets;
 
-pub use network::*;
+pub use network::{HARMONICS, WIDTH};
 pub use target::{
     autodiff_grad_log_density, device, log_density_values, to_tensor, Points, Target, Values,
 };

@@ -203,15 +203,16 @@ impl TimeEmbedding<f32, Dev> {
     pub fn forward<T: Tape<f32, Dev> + Merge<T>>(&self, times: &[f32]) -> Hidden<T> {
         let dev = self.phase.device().clone();
         let n = times.len();
-        let frequencies: Tensor<Rank1<HARMONICS>, f32, Dev> = dev.tensor(std::array::from_fn(
-            |k| 0.1 + (100.0 - 0.1) * k as f32 / (HARMONICS - 1) as f32,
-        ));
+        let frequencies: Tensor<Rank1<HARMONICS>, f32, Dev> =
+            dev.tensor(std::array::from_fn(|k| {
+                0.1 + (100.0 - 0.1) * k as f32 / (HARMONICS - 1) as f32
+            }));
         let t: Tensor<(usize,), f32, Dev> = dev.tensor_from_vec(times.to_vec(), (n,));
         let angle = t.broadcast_like(&(n, Const::<HARMONICS>))
             * frequencies.broadcast_like(&(n, Const::<HARMONICS>));
         let angle = self.phase.retaped::<T>().broadcast_like(&(n, Const)) + angle;
-        let features = self.from_sin.forward(angle.retaped::<T>().sin())
-            + self.from_cos.forward(angle.cos());
+        let features =
+            self.from_sin.forward(angle.retaped::<T>().sin()) + self.from_cos.forward(angle.cos());
         self.out.forward(gelu(features))
     }
 }

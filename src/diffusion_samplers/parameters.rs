@@ -112,7 +112,10 @@ impl TensorVisitor<f32, Dev> for AdamStep<'_> {
 }
 
 /// The global L2 norm of `module`'s gradients.
-pub fn gradient_norm<M: TensorCollection<f32, Dev>>(module: &M, grads: &Gradients<f32, Dev>) -> f64 {
+pub fn gradient_norm<M: TensorCollection<f32, Dev>>(
+    module: &M,
+    grads: &Gradients<f32, Dev>,
+) -> f64 {
     struct Norm<'a> {
         grads: &'a Gradients<f32, Dev>,
         sum_sq: f64,
@@ -176,9 +179,7 @@ pub fn load_weights<M: TensorCollection<f32, Dev> + Clone>(
     saved: &[Vec<f32>],
 ) -> Result<(), String> {
     let current = weights(module);
-    if current.len() != saved.len()
-        || current.iter().zip(saved).any(|(a, b)| a.len() != b.len())
-    {
+    if current.len() != saved.len() || current.iter().zip(saved).any(|(a, b)| a.len() != b.len()) {
         return Err(format!(
             "the checkpoint's weights do not fit this network ({} tensors saved, {} expected)",
             saved.len(),

@@ -66,8 +66,11 @@ impl ReplayBuffer {
             self.entries.retain(|e| e.seq >= oldest_kept);
         }
         // Two sorted runs (old entries, new entries): the stable sort merges them in O(N).
-        self.entries
-            .sort_by(|a, b| b.log_reward.total_cmp(&a.log_reward).then(a.seq.cmp(&b.seq)));
+        self.entries.sort_by(|a, b| {
+            b.log_reward
+                .total_cmp(&a.log_reward)
+                .then(a.seq.cmp(&b.seq))
+        });
     }
 
     /// `n` states drawn with replacement, by rank priority or uniformly.

@@ -1,10 +1,10 @@
 //! The training loop: what one iteration does, with every stabiliser switchable, and the
 //! state a checkpoint needs so that a resumed run equals an uninterrupted one.
 
+use super::evaluate::{evaluate, Evaluation};
 use super::kernels::{Destruction, KernelConfig, SamplerNets};
 use super::network::Rows;
 use super::objectives::{log_variance, trajectory_balance, Loss, Objective};
-use super::evaluate::{evaluate, Evaluation};
 use super::parameters::{load_weights, weights, Adam};
 use super::replay::ReplayBuffer;
 use super::target::{device, Target};
@@ -113,7 +113,7 @@ impl TrainConfig {
                 "exploration-decay must be a fraction in [0, 1]",
             ),
             (
-                self.grad_clip.is_some_and(|c| !(c > 0.0)),
+                self.grad_clip.is_some_and(|c| c.is_nan() || c <= 0.0),
                 "grad-clip must be positive",
             ),
             (
@@ -271,7 +271,10 @@ impl<const D: usize> Trainer<D> {
     }
 
     /// A trainer continuing from `checkpoint`; fails if it does not fit `target` or `D`.
-    pub fn restore<Tg: Target + ?Sized>(checkpoint: Checkpoint, target: &Tg) -> Result<Self, String> {
+    pub fn restore<Tg: Target + ?Sized>(
+        checkpoint: Checkpoint,
+        target: &Tg,
+    ) -> Result<Self, String> {
         if checkpoint.dimension != D {
             return Err(format!(
                 "the checkpoint is for dimension {}, not {D}",
@@ -321,7 +324,7 @@ impl<const D: usize> Trainer<D> {
             let stats = self.step(target)?;
             self.losses.push(stats.loss);
             let last = self.iteration == self.config.iterations;
-            if self.iteration % self.config.eval_every == 0 || last {
+            if self.iteration.is_multiple_of(self.config.eval_every) || last {
                 let (evaluation, _) = self.evaluate(target, false);
                 if !evaluation.elbo.is_finite() {
                     return Err(self.diverged(format!("the ELBO is {}", evaluation.elbo)));
@@ -339,7 +342,7 @@ impl<const D: usize> Trainer<D> {
 
     fn is_backward_step(&self) -> bool {
         let every = self.config.backward_every;
-        every > 0 && self.iteration % every == every - 1 && self.buffer.len() >= 1
+        every > 0 && self.iteration % every == every - 1 && !self.buffer.is_empty()
     }
 
     // ANCHOR: train_step
@@ -404,7 +407,12 @@ impl<const D: usize> Trainer<D> {
     /// copy `φ̄` (when on) and carry no gradient; the destruction update sees the
     /// generation terms as constants. Summing the two losses gives each parameter group
     /// exactly its own gradient in a single backward pass.
-    fn second_moment_loss(&self, states: &States, log_reward: &Array1<f32>, backward: bool) -> Loss {
+    fn second_moment_loss(
+        &self,
+        states: &States,
+        log_reward: &Array1<f32>,
+        backward: bool,
+    ) -> Loss {
         type Owned = OwnedTape<f32, Dev>;
         let config = &self.config;
         let kernel = &config.kernel;
@@ -423,9 +431,7 @@ impl<const D: usize> Trainer<D> {
             } else {
                 &self.nets
             };
-            source
-                .log_pb::<NoneTape>(kernel, states)
-                .retaped::<Owned>()
+            source.log_pb::<NoneTape>(kernel, states).retaped::<Owned>()
         };
         let pf_values = log_pf.retaped::<NoneTape>();
         let delta = log_pf - log_pb_for_generation - reward.clone();
@@ -481,9 +487,11 @@ impl<const D: usize> Trainer<D> {
         }
         let mut log_pb: Tensor<(usize,), f32, Dev, Owned> = dev.zeros_like(&(batch,)).retaped();
         for next in 2..=steps {
-            let kernel_rows =
-                self.nets
-                    .destruction_kernel(kernel, states[next].retaped::<Owned>(), &vec![next; batch]);
+            let kernel_rows = self.nets.destruction_kernel(
+                kernel,
+                states[next].retaped::<Owned>(),
+                &vec![next; batch],
+            );
             log_pb = log_pb + kernel_rows.log_density(states[next - 1].retaped::<Owned>());
         }
         let x_final = Array2::from_shape_vec((batch, D), x.as_vec()).expect("(batch, D) states");

@@ -16,7 +16,12 @@ use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 pub type States = Array3<f32>;
 
 /// Rows `x_{from}, …, x_{to−1}` of every trajectory, stacked step-major, as a tensor.
-pub(crate) fn rows<const D: usize>(dev: &Dev, states: &States, from: usize, to: usize) -> Rows<D, NoneTape> {
+pub(crate) fn rows<const D: usize>(
+    dev: &Dev,
+    states: &States,
+    from: usize,
+    to: usize,
+) -> Rows<D, NoneTape> {
     let block = states.slice(s![from..to, .., ..]);
     let n = (to - from) * states.shape()[1];
     dev.tensor_from_vec(block.iter().copied().collect(), (n, Const::<D>))
@@ -72,7 +77,12 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
     // ANCHOR: destroy
     /// Draws trajectories backwards from the given final states `x_T` through the
     /// destruction process down to `x_0 = 0`.
-    pub fn destroy(&self, config: &KernelConfig, x_final: &Array2<f32>, rng: &mut StdRng) -> States {
+    pub fn destroy(
+        &self,
+        config: &KernelConfig,
+        x_final: &Array2<f32>,
+        rng: &mut StdRng,
+    ) -> States {
         let dev = self.log_z.value.device().clone();
         let batch = x_final.nrows();
         let mut states = States::zeros((config.steps + 1, batch, D));

@@ -2,8 +2,10 @@
 //! writes the book's SVG files and shows inline SVG in notebooks.
 
 mod learning_curve;
+mod sampler;
 
 pub use learning_curve::draw_learning_curve;
+pub use sampler::{draw_bounds, draw_samples};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -1,0 +1,132 @@
+//! Training throughput of the diffusion sampler (chapter "Sampling without data"):
+//! milliseconds per iteration at the reference configuration (25GMM, batch 300, width 64,
+//! trajectory balance), and achieved GFLOP/s against this machine's GEMM throughput.
+//! Writes `book/generated/benchmarks/train-iteration.md`. Run: `cargo bench --bench train_iteration`.
+
+use destroy_then_generate::dfdx::prelude::*;
+use destroy_then_generate::diffusion_samplers::kernels::Destruction;
+use destroy_then_generate::diffusion_samplers::targets::Gmm;
+use destroy_then_generate::diffusion_samplers::train::{TrainConfig, Trainer};
+use destroy_then_generate::diffusion_samplers::WIDTH;
+use std::time::Instant;
+
+const BATCH: usize = 300;
+
+/// Median of `repeats` timings of `work`, in seconds.
+fn median_seconds(repeats: usize, mut work: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[repeats / 2]
+}
+
+/// Multiply-adds ×2 of one network row (state embedding, two hidden layers, two heads).
+fn flops_per_row(d: usize) -> f64 {
+    2.0 * (d * WIDTH + 2 * WIDTH * WIDTH + 2 * WIDTH * d) as f64
+}
+
+/// Forward sampling (T·B rows), then the loss pass (T·B rows forward, about twice that
+/// backward), plus the same loss pass for a learned destruction ((T−1)·B rows).
+fn flops_per_iteration(steps: usize, learned: bool) -> f64 {
+    let rows = (steps * BATCH) as f64;
+    let destruction = if learned {
+        ((steps - 1) * BATCH) as f64 * 3.0
+    } else {
+        0.0
+    };
+    flops_per_row(2) * (rows * 4.0 + destruction)
+}
+
+fn gemm_gflops() -> f64 {
+    let dev: Cpu = Cpu::seed_from_u64(0);
+    let a: Tensor<Rank2<512, 512>, f32, Cpu> = dev.sample_normal();
+    let b: Tensor<Rank2<512, 512>, f32, Cpu> = dev.sample_normal();
+    let seconds = median_seconds(21, || {
+        let _ = a.clone().matmul(b.clone());
+    });
+    2.0 * 512f64.powi(3) / seconds / 1e9
+}
+
+fn main() {
+    let target = Gmm::grid25();
+    let cases = [
+        (
+            "T = 10, fixed destruction, on-policy",
+            10,
+            Destruction::Fixed,
+            false,
+        ),
+        (
+            "T = 10, learned destruction, on-policy",
+            10,
+            Destruction::Learned,
+            false,
+        ),
+        (
+            "T = 10, fixed destruction, crate defaults (exploration, replay)",
+            10,
+            Destruction::Fixed,
+            true,
+        ),
+        (
+            "T = 100, fixed destruction, on-policy",
+            100,
+            Destruction::Fixed,
+            false,
+        ),
+    ];
+    let gemm = gemm_gflops();
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
+    let mut table = String::from(
+        "| configuration | ms / iteration | GFLOP/s achieved | share of GEMM peak |\n|---|---|---|---|\n",
+    );
+    for (name, steps, destruction, off_policy) in cases {
+        let mut config = TrainConfig {
+            batch: BATCH,
+            iterations: 1_000_000,
+            ..TrainConfig::default()
+        };
+        config.kernel.steps = steps;
+        config.kernel.destruction = destruction;
+        if !off_policy {
+            config.exploration_std = 0.0;
+            config.buffer_capacity = 0;
+            config.backward_every = 0;
+        }
+        let mut trainer: Trainer<2> = Trainer::new(config, &target).expect("valid config");
+        for _ in 0..5 {
+            trainer.step(&target).expect("warm-up steps");
+        }
+        let repeats = if steps >= 100 { 15 } else { 60 };
+        let seconds = median_seconds(repeats, || {
+            trainer
+                .step(&target)
+                .expect("benchmark steps do not diverge");
+        });
+        let gflops =
+            flops_per_iteration(steps, destruction == Destruction::Learned) / seconds / 1e9;
+        println!(
+            "{name}: {:.2} ms/iteration, {gflops:.1} GFLOP/s",
+            seconds * 1e3
+        );
+        table.push_str(&format!(
+            "| {name} | {:.2} | {gflops:.1} | {:.0} % |\n",
+            seconds * 1e3,
+            100.0 * gflops / gemm
+        ));
+    }
+    table.push_str(&format!(
+        "\nGEMM reference: a 512×512×512 f32 matrix product through dfdx runs at {gemm:.1} GFLOP/s on this machine. \
+         Median of repeated iterations; RAYON_NUM_THREADS = {threads}; crate version {}; measured by `cargo bench --bench train_iteration`.\n",
+        destroy_then_generate::VERSION
+    ));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("book/generated/benchmarks");
+    std::fs::create_dir_all(&dir).expect("create the benchmark folder");
+    std::fs::write(dir.join("train-iteration.md"), &table).expect("write the benchmark table");
+    println!("{table}");
+}

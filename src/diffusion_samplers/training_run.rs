@@ -1,0 +1,177 @@
+//! A whole training run as the command line, the chapters and the notebooks use it: pick
+//! the sampler for the target's dimension, train (or resume), evaluate, and report.
+
+use super::evaluate::Evaluation;
+use super::target::Target;
+use super::targets::{builtin, Gmm};
+use super::train::{Checkpoint, Diverged, TrainConfig, Trainer};
+use crate::progress::Progress;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Dimensions for which a sampler is compiled (dfdx 0.13 fixes layer sizes at compile
+/// time). Add one here to train on a target of another dimension.
+pub const SUPPORTED_DIMENSIONS: [usize; 4] = [2, 10, 16, 32];
+
+/// What a finished (or diverged) run reports.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunOutcome {
+    pub config: TrainConfig,
+    pub target: String,
+    pub dimension: usize,
+    /// Evaluations during training (no sample metrics).
+    pub history: Vec<Evaluation>,
+    /// The final evaluation, with W2 and MMD.
+    pub last: Option<Evaluation>,
+    /// Share of final samples nearest each mode, for mixture targets.
+    pub mode_shares: Option<Vec<f64>>,
+    pub diverged: Option<Diverged>,
+    pub iterations_done: usize,
+    /// Mean training loss over consecutive windows of `eval_every` iterations.
+    pub loss_curve: Vec<f64>,
+    /// Final samples (the first two coordinates are what the figures show).
+    #[serde(skip)]
+    pub samples: Option<Array2<f32>>,
+}
+
+/// Trains `config` on the built-in target it names, from scratch or from `resume`,
+/// saving a checkpoint to `checkpoint_path` every `checkpoint_every` iterations and at
+/// the end.
+pub fn train_builtin(
+    config: TrainConfig,
+    resume: Option<Checkpoint>,
+    checkpoint_path: Option<&Path>,
+    checkpoint_every: usize,
+    progress: &mut Progress,
+) -> Result<RunOutcome, String> {
+    let target = builtin(&config.target)?;
+    train_target(
+        config,
+        target.as_ref(),
+        resume,
+        checkpoint_path,
+        checkpoint_every,
+        progress,
+    )
+}
+
+/// [`train_builtin`] for any target, including your own.
+pub fn train_target<Tg: Target + ?Sized>(
+    config: TrainConfig,
+    target: &Tg,
+    resume: Option<Checkpoint>,
+    checkpoint_path: Option<&Path>,
+    checkpoint_every: usize,
+    progress: &mut Progress,
+) -> Result<RunOutcome, String> {
+    let io = (resume, checkpoint_path, checkpoint_every);
+    match target.dim() {
+        2 => run::<2, Tg>(config, target, io, progress),
+        10 => run::<10, Tg>(config, target, io, progress),
+        16 => run::<16, Tg>(config, target, io, progress),
+        32 => run::<32, Tg>(config, target, io, progress),
+        d => Err(format!(
+            "no sampler is compiled for dimension {d} (target '{}'); supported: {SUPPORTED_DIMENSIONS:?}",
+            target.name()
+        )),
+    }
+}
+
+type CheckpointIo<'a> = (Option<Checkpoint>, Option<&'a Path>, usize);
+
+fn run<const D: usize, Tg: Target + ?Sized>(
+    config: TrainConfig,
+    target: &Tg,
+    (resume, checkpoint_path, checkpoint_every): CheckpointIo,
+    progress: &mut Progress,
+) -> Result<RunOutcome, String> {
+    let mut trainer = match resume {
+        Some(checkpoint) => Trainer::<D>::restore(checkpoint, target)?,
+        None => Trainer::<D>::new(config, target)?,
+    };
+    let total = trainer.config.iterations;
+    let every = if checkpoint_every == 0 {
+        total
+    } else {
+        checkpoint_every
+    };
+    let mut diverged = None;
+    while trainer.iteration < total && diverged.is_none() {
+        let until = ((trainer.iteration / every) + 1) * every;
+        if let Err(d) = trainer.run(target, until, progress) {
+            diverged = Some(d);
+        }
+        if let Some(path) = checkpoint_path {
+            save_checkpoint(&trainer.checkpoint(), path)?;
+        }
+    }
+    let (last, samples) = match diverged {
+        Some(_) => (None, None),
+        None => {
+            let (evaluation, samples) = trainer.evaluate(target, true);
+            (Some(evaluation), Some(samples))
+        }
+    };
+    progress.finish(&match (&diverged, &last) {
+        (Some(d), _) => d.to_string(),
+        (None, Some(e)) => format!("ELBO {:.3}  log Ẑ {:.3}", e.elbo, e.log_z_hat),
+        _ => String::new(),
+    });
+    let mode_shares = match (target_modes(&trainer.config.target), &samples) {
+        (Some(gmm), Some(x)) if target.name() == trainer.config.target => {
+            let counts = gmm.mode_counts(x);
+            Some(
+                counts
+                    .iter()
+                    .map(|&c| c as f64 / x.nrows() as f64)
+                    .collect(),
+            )
+        }
+        _ => None,
+    };
+    let window = trainer.config.eval_every;
+    Ok(RunOutcome {
+        target: target.name(),
+        dimension: D,
+        history: trainer.history.clone(),
+        last,
+        mode_shares,
+        diverged,
+        iterations_done: trainer.iteration,
+        loss_curve: trainer
+            .losses
+            .chunks(window)
+            .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+            .collect(),
+        samples,
+        config: trainer.config,
+    })
+}
+
+/// The mixture behind a built-in mixture target's name.
+fn target_modes(name: &str) -> Option<Gmm> {
+    match name {
+        "25gmm" => Some(Gmm::grid25()),
+        "40gmm" => Some(Gmm::fab40()),
+        _ => None,
+    }
+}
+
+/// Writes a checkpoint atomically (temporary file, then rename).
+pub fn save_checkpoint(checkpoint: &Checkpoint, path: &Path) -> Result<(), String> {
+    let text = serde_json::to_string(checkpoint).expect("checkpoints serialise");
+    let temporary = path.with_extension("partial");
+    std::fs::write(&temporary, text)
+        .and_then(|_| std::fs::rename(&temporary, path))
+        .map_err(|e| format!("cannot write checkpoint {}: {e}", path.display()))
+}
+
+/// Reads a checkpoint written by [`save_checkpoint`].
+pub fn load_checkpoint(path: &Path) -> Result<Checkpoint, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
+    serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not a checkpoint of this crate: {e}", path.display()))
+}
