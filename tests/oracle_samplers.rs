@@ -256,6 +256,12 @@ fn fresh_learned_destruction_is_the_bridge() {
 // ---------------------------------------------------------------------------------------
 // 3. A Gaussian target: every parametrisation can be exact.
 
+/// T = 5, batch 128, on-policy (no exploration, replay or backward steps), one evaluation
+/// of 2000 trajectories at the end. σ² = 1 puts the reference walk's x_T ~ N(0, I) near
+/// the target; with the default σ² = 5, fixed TB and VarGrad still converge in ~300
+/// iterations, but PIS hovers at a gap of 0.03–0.06 and learned destruction + TB needs
+/// `lr_destruction` = 1e-4 (at 1e-3 its ELBO oscillates between −0.3 and −1.5 for 2000
+/// iterations).
 fn gaussian_config(
     destruction: Destruction,
     objective: Objective,
@@ -288,67 +294,13 @@ fn final_evaluation(trainer: &Trainer<2>) -> &Evaluation {
     trainer.history.last().expect("run evaluates at the end")
 }
 
-#[test]
-#[ignore]
-fn explore_gaussian_settings() {
-    let target = builtin("gaussian").unwrap();
-    let which = std::env::var("WHICH").unwrap_or_default();
-    let iters: usize = std::env::var("ITERS")
-        .map(|s| s.parse().unwrap())
-        .unwrap_or(500);
-    let (destruction, objective) = match which.as_str() {
-        "ltb" => (Destruction::Learned, Objective::Tb),
-        "vg" => (Destruction::Fixed, Objective::Vargrad),
-        "pis" => (Destruction::Fixed, Objective::Pis),
-        _ => (Destruction::Fixed, Objective::Tb),
-    };
-    let mut config = gaussian_config(destruction, objective, iters);
-    if let Ok(s) = std::env::var("SIGMA2") {
-        config.kernel.sigma2 = s.parse().unwrap();
-    }
-    if let Ok(s) = std::env::var("STEPS") {
-        config.kernel.steps = s.parse().unwrap();
-    }
-    if let Ok(s) = std::env::var("LR") {
-        config.lr_generation = s.parse().unwrap();
-        config.lr_destruction = s.parse().unwrap();
-    }
-    if let Ok(s) = std::env::var("LRD") {
-        config.lr_destruction = s.parse().unwrap();
-    }
-    if let Ok(s) = std::env::var("TN") {
-        config.target_network = s == "1";
-    }
-    if let Ok(s) = std::env::var("CLIP") {
-        config.grad_clip = Some(s.parse().unwrap());
-    }
-    if let Ok(s) = std::env::var("SEED") {
-        config.seed = s.parse().unwrap();
-    }
-    if let Ok(s) = std::env::var("BATCH") {
-        config.batch = s.parse().unwrap();
-    }
-    config.eval_every = iters / 5;
-    let start = std::time::Instant::now();
-    let trainer = train(config, target.as_ref());
-    for e in &trainer.history {
-        println!(
-            "{which} it {} elbo {:.4} eubo {:.4} logzhat {:.4} learned {:.4}",
-            e.iteration,
-            e.elbo,
-            e.eubo.unwrap(),
-            e.log_z_hat,
-            e.log_z_learned
-        );
-    }
-    println!("{which} took {:?}", start.elapsed());
-}
-
 /// Trains `destruction` + `objective` on `N((1, −1), diag(1², 0.5²))`, `log Z = 0`, and
 /// checks that the final ELBO (2000 fresh trajectories) is within 0.05 nats of `log Z`. For
-/// a Gaussian target the optimal generation kernel is Gaussian with a mean affine in x_n
-/// and a constant variance (inside the bounded range), which the networks can express, so
-/// the gap can be driven to 0: 0.05 nats is a KL(P→‖P←) of 0.05.
+/// a Gaussian target the path measure `R(x_T)·P←/Z` is Gaussian and Markov, so the exact
+/// generation kernel is Gaussian with a mean affine in x_n and a per-step variance inside
+/// the bounded range: the networks can get arbitrarily close, and `log Z − ELBO =
+/// KL(P→ ‖ R·P←/Z)` can be driven to 0. Observed gaps after these iteration counts are
+/// 0.000–0.02 nats over seeds 1–3, so 0.05 leaves a margin without hiding a failure.
 fn assert_gaussian_is_learned(destruction: Destruction, objective: Objective, iterations: usize) {
     let target = builtin("gaussian").unwrap();
     assert_eq!(target.log_z(), Some(0.0));
@@ -412,6 +364,9 @@ fn grid25_training_respects_the_bounds_and_improves_the_elbo() {
         assert!(e.elbo <= e.log_z_hat + 1e-9, "{e:?}");
         assert_eq!(e.log_z, Some(0.0));
     }
+    // Training improves the ELBO: each estimate has a standard error of ≈ 0.07 nats (2000
+    // trajectories), and the run gains ≈ 1.8 nats over the fresh sampler and ≈ 0.9 over
+    // the first evaluation (iteration 250).
     let first = &trainer.history[0];
     let last = trainer.history.last().unwrap();
     assert!(
@@ -489,11 +444,10 @@ fn training_is_deterministic_given_the_seed() {
     );
 }
 
-#[test]
-#[ignore = "KNOWN FAILURE: a resumed run drifts from the uninterrupted one; see the open note on issue 3"]
-fn resuming_from_a_json_checkpoint_equals_never_stopping() {
-    let target = Gmm::grid25();
-    let k = 15;
+/// Configurations whose whole state a checkpoint must carry: replay with eviction and
+/// backward steps, exploration, learned destruction with a target network, and TLM with
+/// its own optimiser.
+fn resume_scenarios(k: usize) -> Vec<(&'static str, TrainConfig)> {
     let base = TrainConfig {
         iterations: 2 * k,
         eval_every: 7,
@@ -501,53 +455,105 @@ fn resuming_from_a_json_checkpoint_equals_never_stopping() {
         buffer_capacity: 500,
         ..small_config(8)
     };
-    let scenarios = [
+    let learned = kernel(10, 5.0, Destruction::Learned);
+    vec![
         ("fixed + TB, replay and backward steps", base.clone()),
         (
             "learned + TB, target network",
             TrainConfig {
-                kernel: kernel(10, 5.0, Destruction::Learned),
+                kernel: learned.clone(),
                 ..base.clone()
             },
         ),
         (
             "learned + TLM, target network",
             TrainConfig {
-                kernel: kernel(10, 5.0, Destruction::Learned),
+                kernel: learned,
                 objective: Objective::Tlm,
-                ..base.clone()
+                ..base
             },
         ),
-    ];
-    for (what, config) in scenarios {
-        assert!(config.backward_every > 0 && config.target_network && config.exploration_std > 0.0);
-        let mut straight = Trainer::<2>::new(config.clone(), &target).unwrap();
-        straight
-            .run(&target, 2 * k, &mut Progress::hidden())
-            .unwrap();
+    ]
+}
 
-        let mut first = Trainer::<2>::new(config, &target).unwrap();
-        first.run(&target, k, &mut Progress::hidden()).unwrap();
-        assert_eq!(first.iteration, k);
-        let saved = json(&first.checkpoint());
-        drop(first);
-        let checkpoint: Checkpoint = serde_json::from_str(&saved).unwrap();
-        let mut resumed = Trainer::<2>::restore(checkpoint, &target).unwrap();
-        // Restoring loses nothing: the restored trainer's checkpoint is the saved one.
-        assert_same_checkpoint(
-            &resumed.checkpoint(),
-            &serde_json::from_str(&saved).unwrap(),
-            &format!("{what}, restored"),
-        );
-        resumed
-            .run(&target, 2 * k, &mut Progress::hidden())
-            .unwrap();
+/// Trains `config` for `2k` iterations straight, and for `k`, through a JSON checkpoint
+/// (serialised, parsed, restored), then `k` more. Returns the checkpoint after `k`
+/// iterations and both final checkpoints.
+fn straight_and_resumed(
+    config: &TrainConfig,
+    k: usize,
+    target: &dyn Target,
+) -> (Checkpoint, Checkpoint, Checkpoint) {
+    assert!(config.backward_every > 0 && config.target_network && config.exploration_std > 0.0);
+    let mut straight = Trainer::<2>::new(config.clone(), target).unwrap();
+    straight
+        .run(target, 2 * k, &mut Progress::hidden())
+        .unwrap();
 
-        let (a, b) = (straight.checkpoint(), resumed.checkpoint());
-        assert_eq!(a.iteration, 2 * k);
-        assert!(a.buffer.len() == 500, "{what}: the buffer should be full");
+    let mut first = Trainer::<2>::new(config.clone(), target).unwrap();
+    first.run(target, k, &mut Progress::hidden()).unwrap();
+    assert_eq!(first.iteration, k);
+    let at_k = first.checkpoint();
+    drop(first);
+    let parsed: Checkpoint = serde_json::from_str(&json(&at_k)).unwrap();
+    let mut resumed = Trainer::<2>::restore(parsed, target).unwrap();
+    resumed.run(target, 2 * k, &mut Progress::hidden()).unwrap();
+
+    let (a, b) = (straight.checkpoint(), resumed.checkpoint());
+    assert_eq!(a.iteration, 2 * k);
+    assert_eq!(a.buffer.len(), 500, "the buffer should be full");
+    (at_k, a, b)
+}
+
+#[test]
+fn resuming_from_a_json_checkpoint_continues_training_bit_for_bit() {
+    // Everything that drives future training (weights, target weights, every optimiser's
+    // moments and step count, the replay buffer, the iteration) must come back bit for bit
+    // after the JSON round trip, and then the resumed run must produce exactly the
+    // losses and evaluations of the uninterrupted run. (The records from before the
+    // checkpoint are compared by the known-failure test below.)
+    let target = Gmm::grid25();
+    let k = 15;
+    for (what, config) in resume_scenarios(k) {
+        let (at_k, a, b) = straight_and_resumed(&config, k, &target);
+        assert_eq!(a.losses.len(), 2 * k);
+        assert_eq!(b.losses.len(), 2 * k);
+        let after = |c: &Checkpoint| Checkpoint {
+            losses: c.losses[k..].to_vec(),
+            history: c
+                .history
+                .iter()
+                .filter(|e| e.iteration > k)
+                .cloned()
+                .collect(),
+            ..c.clone()
+        };
+        assert_same_checkpoint(&after(&a), &after(&b), what);
+        assert_ne!(a.weights, at_k.weights, "{what}: the second half trained");
+    }
+}
+
+#[test]
+fn resuming_from_a_json_checkpoint_equals_never_stopping() {
+    let target = Gmm::grid25();
+    let k = 15;
+    for (what, config) in resume_scenarios(k) {
+        let (_, a, b) = straight_and_resumed(&config, k, &target);
         assert_same_checkpoint(&a, &b, what);
     }
+}
+
+#[test]
+fn checkpoint_json_round_trip_is_lossless() {
+    // The minimal form of the failure above: a checkpoint written by serde_json and read
+    // back must equal itself. 20 training losses (f64 with 17 significant digits) give
+    // the parser plenty of chances to round wrongly.
+    let target = Gmm::grid25();
+    let mut trainer = Trainer::<2>::new(small_config(8), &target).unwrap();
+    trainer.run(&target, 20, &mut Progress::hidden()).unwrap();
+    let checkpoint = trainer.checkpoint();
+    let parsed: Checkpoint = serde_json::from_str(&json(&checkpoint)).unwrap();
+    assert_same_checkpoint(&parsed, &checkpoint, "JSON round trip");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -901,57 +907,4 @@ fn adam_first_step_is_lr_times_sign_and_clipping_scales_to_max_norm() {
         // The oracle can tell: without the clip the parameter would be elsewhere.
         assert!((clipped[i] - unclipped[i]).abs() > 1e-4, "parameter {i}");
     }
-}
-
-#[test]
-#[ignore]
-fn explore_grid() {
-    let target = Gmm::grid25();
-    let env = |k: &str| std::env::var(k).ok();
-    let mut config = TrainConfig {
-        iterations: 1000,
-        batch: 200,
-        eval_every: 250,
-        seed: 4,
-        ..TrainConfig::default()
-    };
-    if let Some(s) = env("ITERS") {
-        config.iterations = s.parse().unwrap();
-        config.eval_every = config.iterations / 4;
-    }
-    if let Some(s) = env("BUF") {
-        config.buffer_capacity = s.parse().unwrap();
-    }
-    if let Some(s) = env("BACK") {
-        config.backward_every = s.parse().unwrap();
-    }
-    if let Some(s) = env("EXPL") {
-        config.exploration_std = s.parse().unwrap();
-    }
-    if let Some(s) = env("LEARNED") {
-        if s == "1" {
-            config.kernel.destruction = Destruction::Learned;
-        }
-    }
-    if let Some(s) = env("OBJ") {
-        config.objective = match s.as_str() {
-            "vg" => Objective::Vargrad,
-            "pis" => Objective::Pis,
-            "tlm" => Objective::Tlm,
-            _ => Objective::Tb,
-        };
-    }
-    let start = std::time::Instant::now();
-    let trainer = train(config, &target);
-    for e in &trainer.history {
-        println!(
-            "it {} elbo {:.3} eubo {:.3} logzhat {:.3} learned {:.3}",
-            e.iteration,
-            e.elbo,
-            e.eubo.unwrap(),
-            e.log_z_hat,
-            e.log_z_learned
-        );
-    }
-    println!("took {:?}", start.elapsed());
 }
