@@ -30,6 +30,7 @@ pub mod destroying_and_generating;
 pub mod diffusion_samplers;
 
 // Shared pieces.
+pub mod allocator;
 pub mod cli;
 pub mod diagram;
 pub mod notebook;

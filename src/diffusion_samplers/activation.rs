@@ -9,11 +9,14 @@
 use crate::dfdx::prelude::*;
 
 /// `tanh(x)` to within a few float32 rounding errors, as a ratio of two polynomials on
-/// `[−7.9, 7.9]` (outside, `tanh` is ±1 in float32). Branch-free, so loops vectorise.
+/// `[−7.9, 7.9]`; outside, exactly ±1 as `tanh` is in float32 (so GELU's gradient is
+/// exactly 1 or 0 there). A select, not a branch, so loops vectorise.
 #[inline(always)]
 #[allow(clippy::excessive_precision)] // the coefficients as published
 pub fn fast_tanh(x: f32) -> f32 {
     const CLAMP: f32 = 7.905_311;
+    let saturated = 1.0f32.copysign(x);
+    let outside = x.abs() >= CLAMP;
     let x = x.clamp(-CLAMP, CLAMP);
     let x2 = x * x;
     let p = x2 * -2.760_768_5e-16 + 2.000_187_9e-13;
@@ -25,25 +28,47 @@ pub fn fast_tanh(x: f32) -> f32 {
     let q = x2 * 1.198_258_4e-6 + 1.185_347e-4;
     let q = x2 * q + 2.268_434_6e-3;
     let q = x2 * q + 4.893_525e-3;
-    x * p / q
+    let inside = x * p / q;
+    if outside {
+        saturated
+    } else {
+        inside
+    }
 }
 
 const SQRT_2_OVER_PI: f32 = 0.797_884_6;
 const CUBIC: f32 = 0.044_715;
+
+/// The `tanh` inside GELU at pre-activation `v`: `tanh(√(2/π)(v + 0.044715v³))`.
+#[inline(always)]
+pub fn gelu_tanh(v: f32) -> f32 {
+    fast_tanh(SQRT_2_OVER_PI * (v + CUBIC * v * v * v))
+}
+
+/// GELU from its pre-activation `v` and inner tanh `t`: `½v(1 + t)`.
+#[inline(always)]
+pub fn gelu_from_tanh(v: f32, t: f32) -> f32 {
+    0.5 * v * (1.0 + t)
+}
+
+/// GELU's derivative from `v` and its inner tanh `t`:
+/// `½(1 + t) + ½v(1 − t²)·√(2/π)(1 + 3·0.044715v²)`.
+#[inline(always)]
+pub fn gelu_slope(v: f32, t: f32) -> f32 {
+    let du = SQRT_2_OVER_PI * (1.0 + 3.0 * CUBIC * v * v);
+    0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du
+}
 
 /// GELU, tanh form: `gelu(x) = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
 /// Introduced in chapter "Sampling without data".
 pub fn gelu<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>) -> Tensor<S, f32, Cpu, T> {
     let (x, mut tape) = x.split_tape();
     let input = x.as_vec();
-    let inner_tanh: Vec<f32> = input
-        .iter()
-        .map(|&v| fast_tanh(SQRT_2_OVER_PI * (v + CUBIC * v * v * v)))
-        .collect();
+    let inner_tanh: Vec<f32> = input.iter().map(|&v| gelu_tanh(v)).collect();
     let output: Vec<f32> = input
         .iter()
         .zip(&inner_tanh)
-        .map(|(&v, &t)| 0.5 * v * (1.0 + t))
+        .map(|(&v, &t)| gelu_from_tanh(v, t))
         .collect();
     let out = x.device().tensor_from_vec(output, *x.shape());
     if T::OWNS_TAPE {
@@ -53,9 +78,7 @@ pub fn gelu<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>) -> Tensor<S,
             let grad_out = grads.get(&out_id).as_vec();
             let grad_in = grads.get_or_alloc_mut(&x)?;
             for i in 0..input.len() {
-                let (v, t) = (input[i], inner_tanh[i]);
-                let du = SQRT_2_OVER_PI * (1.0 + 3.0 * CUBIC * v * v);
-                grad_in[i] += grad_out[i] * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du);
+                grad_in[i] += grad_out[i] * gelu_slope(input[i], inner_tanh[i]);
             }
             Ok(())
         });

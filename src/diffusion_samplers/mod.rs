@@ -21,6 +21,7 @@ pub mod train;
 pub mod training_run;
 pub mod trajectory;
 pub mod transport;
+pub mod trunk;
 
 pub use network::{HARMONICS, WIDTH};
 pub use target::{

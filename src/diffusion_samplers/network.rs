@@ -227,13 +227,8 @@ impl<const D: usize> Backbone<D, f32, Dev> {
         times: &[f32],
         time_index: &[usize],
     ) -> Hidden<T> {
-        let dev = x.device().clone();
         let table: Hidden<T> = self.time.forward(times);
-        let index = dev.tensor_from_vec(time_index.to_vec(), (time_index.len(),));
-        let time_rows: Hidden<T> = table.gather(index);
-        let h = gelu(self.state.forward(x) + time_rows);
-        let h = gelu(self.hidden1.forward(h));
-        gelu(self.hidden2.forward(h))
+        self.trunk(x, table, time_index)
     }
 }
 

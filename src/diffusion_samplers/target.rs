@@ -46,7 +46,9 @@ pub trait Target: Send + Sync {
 
 /// The CPU device every sampler runs on; seeded so that weight initialisation repeats.
 pub fn device(seed: u64) -> Dev {
-    Dev::seed_from_u64(seed)
+    let dev = Dev::seed_from_u64(seed);
+    dev.enable_cache();
+    dev
 }
 
 /// `log_density` of each row, as plain numbers (no gradient kept).

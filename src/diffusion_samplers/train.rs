@@ -237,6 +237,7 @@ impl<const D: usize> Trainer<D> {
                 target.dim()
             ));
         }
+        crate::allocator::keep_freed_buffers();
         let nets = SamplerNets::new(&device(config.seed));
         Ok(Trainer {
             target_nets: nets.clone(),
