@@ -30,16 +30,18 @@ fn flops_per_row(d: usize) -> f64 {
     2.0 * (d * WIDTH + 2 * WIDTH * WIDTH + 2 * WIDTH * d) as f64
 }
 
-/// Forward sampling (T·B rows), then the loss pass (T·B rows forward, about twice that
-/// backward), plus the same loss pass for a learned destruction ((T−1)·B rows).
+/// Generation: one forward pass over the T·B rows that both draws and scores the
+/// trajectories, and a backward pass of about twice its cost (3 passes in all). A
+/// learned destruction adds a taped pass over its (T−1)·B rows with its backward (3
+/// passes) and an untaped pass of the target copy (1 pass).
 fn flops_per_iteration(steps: usize, learned: bool) -> f64 {
     let rows = (steps * BATCH) as f64;
     let destruction = if learned {
-        ((steps - 1) * BATCH) as f64 * 3.0
+        ((steps - 1) * BATCH) as f64 * 4.0
     } else {
         0.0
     };
-    flops_per_row(2) * (rows * 4.0 + destruction)
+    flops_per_row(2) * (rows * 3.0 + destruction)
 }
 
 fn gemm_gflops() -> f64 {

@@ -357,19 +357,21 @@ impl<const D: usize> Trainer<D> {
         let loss = if config.objective == Objective::Pis {
             self.pis_loss(target, &mut rng)
         } else {
-            let states = if backward {
+            let (states, log_pf) = if backward {
                 let x_final = self.buffer.sample(config.batch, &mut rng);
-                self.nets.destroy(kernel, &x_final, &mut rng)
+                let states = self.nets.destroy(kernel, &x_final, &mut rng);
+                let log_pf = self.nets.log_pf(kernel, &states);
+                (states, log_pf)
             } else {
                 let exploration = self.config.exploration_at(self.iteration);
                 self.nets
-                    .generate(kernel, config.batch, exploration, &mut rng)
+                    .generate_scored(kernel, config.batch, exploration, &mut rng)
             };
             let log_reward = final_log_reward(target, &states);
             if !backward && config.buffer_capacity > 0 {
                 self.buffer.push(&final_states(&states), &log_reward);
             }
-            self.second_moment_loss(&states, &log_reward, backward)
+            self.second_moment_loss(&states, log_pf, &log_reward, backward)
         };
         let value = loss.array() as f64;
         if !value.is_finite() {
@@ -403,7 +405,8 @@ impl<const D: usize> Trainer<D> {
     }
 
     // ANCHOR: second_moment_loss
-    /// TB / VarGrad for the generation side, plus the destruction's own loss when it is
+    /// TB / VarGrad for the generation side (`log_pf`: the trajectories' generation
+    /// log-probabilities, with the generation network's tape), plus the destruction's own loss when it is
     /// learned: the destruction terms seen by the generation update come from the target
     /// copy `φ̄` (when on) and carry no gradient; the destruction update sees the
     /// generation terms as constants. Summing the two losses gives each parameter group
@@ -411,6 +414,7 @@ impl<const D: usize> Trainer<D> {
     fn second_moment_loss(
         &self,
         states: &States,
+        log_pf: Tensor<(usize,), f32, Dev, OwnedTape<f32, Dev>>,
         log_reward: &Array1<f32>,
         backward: bool,
     ) -> Loss {
@@ -420,7 +424,6 @@ impl<const D: usize> Trainer<D> {
         let dev = self.nets.log_z.value.device().clone();
         let batch = log_reward.len();
         let reward = dev.tensor_from_vec(log_reward.to_vec(), (batch,));
-        let log_pf = self.nets.log_pf::<Owned>(kernel, states);
         let joint = config.learns_destruction()
             && config.objective != Objective::Tlm
             && !config.target_network;

@@ -57,10 +57,26 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
         exploration_std: f64,
         rng: &mut StdRng,
     ) -> States {
+        self.generate_scored::<NoneTape>(config, batch, exploration_std, rng)
+            .0
+    }
+
+    /// [`generate`](Self::generate), also returning `Σ_n log p→(x_{n+1} | x_n)` of each
+    /// trajectory under the policy (differentiable in the generation network, states
+    /// detached): the network outputs that drew each step also score it, so an
+    /// on-policy training step needs no second forward pass.
+    pub fn generate_scored<T: Tape<f32, Dev> + Merge<T> + Merge<NoneTape>>(
+        &self,
+        config: &KernelConfig,
+        batch: usize,
+        exploration_std: f64,
+        rng: &mut StdRng,
+    ) -> (States, Tensor<(usize,), f32, Dev, T>) {
         let dev = self.log_z.value.device().clone();
         let mut states = States::zeros((config.steps + 1, batch, D));
+        let mut log_pf = dev.zeros_like(&(batch,)).retaped::<T>();
         for n in 0..config.steps {
-            let x = rows::<D>(&dev, &states, n, n + 1);
+            let x = rows::<D>(&dev, &states, n, n + 1).retaped::<T>();
             let kernel = self.generation_kernel(config, x, &vec![n; batch]);
             let (mean, log_var) = (kernel.mean.as_vec(), kernel.log_var.as_vec());
             let mut next = states.index_axis_mut(NdAxis(0), n + 1);
@@ -69,8 +85,11 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
                 let z: f64 = StandardNormal.sample(rng);
                 *x = mean[i] + (var.sqrt() * z) as f32;
             }
+            if T::OWNS_TAPE {
+                log_pf = log_pf + kernel.log_density(rows::<D>(&dev, &states, n + 1, n + 2));
+            }
         }
-        states
+        (states, log_pf)
     }
     // ANCHOR_END: generate
 
