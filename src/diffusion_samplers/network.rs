@@ -220,15 +220,24 @@ impl TimeEmbedding<f32, Dev> {
 
 impl<const D: usize> Backbone<D, f32, Dev> {
     /// Hidden features for rows `x` at times `times[time_index[i]]`: the time embedding is
-    /// computed once per distinct time and gathered, not once per row.
+    /// computed once per distinct time used and gathered, not once per row.
     pub fn forward<T: Tape<f32, Dev> + Merge<T>>(
         &self,
         x: Rows<D, T>,
         times: &[f32],
         time_index: &[usize],
     ) -> Hidden<T> {
-        let table: Hidden<T> = self.time.forward(times);
-        self.trunk(x, table, time_index)
+        // Only the times some row uses: a sampling step uses one of the T + 1.
+        let mut used: Vec<usize> = time_index.to_vec();
+        used.sort_unstable();
+        used.dedup();
+        let used_times: Vec<f32> = used.iter().map(|&k| times[k]).collect();
+        let row_of: Vec<usize> = time_index
+            .iter()
+            .map(|k| used.binary_search(k).expect("a used time"))
+            .collect();
+        let table: Hidden<T> = self.time.forward(&used_times);
+        self.trunk(x, table, &row_of)
     }
 }
 

@@ -31,10 +31,17 @@ impl Affine {
         }
     }
 
-    /// `out += input · weightᵀ`, then the bias on every row.
-    fn apply(&self, input: &ArrayView2<f32>, out: &mut Array2<f32>) {
-        general_mat_mul(1.0, input, &self.weight.t(), 1.0, out);
+    /// `out += input · weightᵀ + bias` (each row gets the bias).
+    fn add_to(&self, input: &ArrayView2<f32>, out: &mut Array2<f32>) {
         *out += &self.bias;
+        general_mat_mul(1.0, input, &self.weight.t(), 1.0, out);
+    }
+
+    /// `input · weightᵀ + bias`, starting from the bias rows (no separate zeroing pass).
+    fn apply(&self, input: &ArrayView2<f32>) -> Array2<f32> {
+        let mut out = Array2::zeros((input.nrows(), self.bias.len()));
+        self.add_to(input, &mut out);
+        out
     }
 }
 
@@ -136,18 +143,11 @@ impl<const D: usize> Backbone<D, f32, Dev> {
             Affine::of(&self.hidden1),
             Affine::of(&self.hidden2),
         );
-        let mut pre = Array2::zeros((n, WIDTH));
-        for (mut row, &k) in pre.rows_mut().into_iter().zip(index) {
-            row.assign(&table_rows.row(k));
-        }
-        state.apply(&rows.view(), &mut pre);
+        let mut pre = table_rows.select(Axis(0), index);
+        state.add_to(&rows.view(), &mut pre);
         let (layer0, h0) = activate(pre);
-        let mut pre = Array2::zeros((n, WIDTH));
-        hidden1.apply(&h0.view(), &mut pre);
-        let (layer1, h1) = activate(pre);
-        let mut pre = Array2::zeros((n, WIDTH));
-        hidden2.apply(&h1.view(), &mut pre);
-        let (layer2, h2) = activate(pre);
+        let (layer1, h1) = activate(hidden1.apply(&h0.view()));
+        let (layer2, h2) = activate(hidden2.apply(&h1.view()));
 
         let (output, _) = h2.into_raw_vec_and_offset();
         let out = x.device().tensor_from_vec(output, (n, Const::<WIDTH>));
