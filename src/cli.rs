@@ -65,31 +65,43 @@ pub struct TrainArgs {
     /// Number of steps T.
     #[arg(long)]
     pub steps: Option<usize>,
+    /// Training objective (default tb).
     #[arg(long, value_enum)]
     pub objective: Option<Objective>,
+    /// Destruction process (default fixed).
     #[arg(long, value_enum)]
     pub destruction: Option<Destruction>,
+    /// Training iterations (default 5000).
     #[arg(long)]
     pub iterations: Option<usize>,
+    /// Trajectories per iteration (default 300).
     #[arg(long)]
     pub batch: Option<usize>,
+    /// Seed of every random stream (default 0).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Reference diffusion coefficient σ².
     #[arg(long)]
     pub sigma2: Option<f64>,
+    /// Adam learning rate of the generation network (default 1e-3).
     #[arg(long, allow_negative_numbers = true)]
     pub lr_generation: Option<f64>,
+    /// Adam learning rate of a learned destruction network (default 1e-3).
     #[arg(long, allow_negative_numbers = true)]
     pub lr_destruction: Option<f64>,
+    /// Adam learning rate of the learned log Z (default 0.1).
     #[arg(long, allow_negative_numbers = true)]
     pub lr_log_z: Option<f64>,
+    /// Initial exploration noise ε: each step's variance is widened by ε² (default 1).
     #[arg(long)]
     pub exploration_std: Option<f64>,
+    /// Replay buffer size in terminal states; 0 turns replay off (default 50000).
     #[arg(long)]
     pub buffer_capacity: Option<usize>,
+    /// Every k-th iteration trains on destroyed buffer states; 0: never (default 2).
     #[arg(long)]
     pub backward_every: Option<usize>,
+    /// Evaluate (ELBO, log Ẑ, EUBO, W2, MMD) every this many iterations (default 250).
     #[arg(long)]
     pub eval_every: Option<usize>,
     /// Folder for report.json, the figures and the checkpoint.

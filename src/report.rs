@@ -89,6 +89,21 @@ pub fn without_timing(text: &str) -> String {
 }
 
 impl GeneratedFiles {
+    /// A chapter's files, starting with its `<chapter>/report.json` (provenance and
+    /// results).
+    pub fn with_report<T: Serialize>(chapter: &str, provenance: &Provenance, results: &T) -> Self {
+        let mut files = GeneratedFiles::default();
+        files.add_json(
+            format!("{chapter}/report.json"),
+            &Report {
+                chapter,
+                provenance,
+                results,
+            },
+        );
+        files
+    }
+
     pub fn add(&mut self, path: impl Into<PathBuf>, contents: String) {
         self.files.insert(path.into(), contents);
     }

@@ -908,3 +908,28 @@ fn adam_first_step_is_lr_times_sign_and_clipping_scales_to_max_norm() {
         assert!((clipped[i] - unclipped[i]).abs() > 1e-4, "parameter {i}");
     }
 }
+
+#[test]
+fn a_non_finite_gradient_leaves_parameters_and_moments_untouched() {
+    let dev = device(10);
+    let mut model = dev.build_module::<Linear<3, 1>, f32>();
+    let before = (model.weight.as_vec(), model.bias.as_vec());
+    let input = dev.tensor([1.0, f32::NAN, 2.0]);
+    let grads = model
+        .forward(input.traced(model.alloc_grads()))
+        .sum()
+        .backward();
+    let mut adam = Adam::new(0.01);
+    let norm = adam.update(&mut model, &grads, Some(1.0));
+    assert!(norm.is_nan());
+    assert_eq!((model.weight.as_vec(), model.bias.as_vec()), before);
+    // A later finite step is Adam's first step: lr·sign(g) on the bias (g = 1).
+    let input = dev.tensor([1.0, 0.0, 2.0]);
+    let grads = model
+        .forward(input.traced(model.alloc_grads()))
+        .sum()
+        .backward();
+    adam.update(&mut model, &grads, None);
+    let moved = model.bias.as_vec()[0] - before.1[0];
+    assert!((moved + 0.01).abs() < 1e-6, "bias moved by {moved}");
+}

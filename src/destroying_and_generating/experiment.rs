@@ -9,7 +9,7 @@ use super::random_chains::{check_random_chains, RandomChainSummary};
 use super::stories::{ChainInformation, Inequality};
 use crate::numbers::{ExactBits, Rational};
 use crate::plot;
-use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Report, Scale};
+use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -339,16 +339,8 @@ fn yes_no(value: bool) -> String {
 
 /// The chapter's generated files: JSON report, tables, numbers, figures, provenance.
 pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> GeneratedFiles {
-    let mut files = GeneratedFiles::default();
+    let mut files = GeneratedFiles::with_report(CHAPTER, provenance, results);
     let path = |name: &str| format!("{CHAPTER}/{name}");
-    files.add_json(
-        path("report.json"),
-        &Report {
-            chapter: CHAPTER,
-            provenance,
-            results,
-        },
-    );
     files.add(path("information.md"), information_table(results));
     files.add(path("stories.md"), stories_table(results));
     files.add(path("numbers.md"), numbers(results));

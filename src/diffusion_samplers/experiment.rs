@@ -1,10 +1,11 @@
 //! Chapter "Sampling without data": the runs behind its figures, tables and numbers.
 
+use super::targets::builtin;
 use super::train::TrainConfig;
 use super::training_run::{train_builtin, RunOutcome};
 use crate::cli::run_files;
 use crate::progress::Progress;
-use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Report, Scale};
+use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use serde::Serialize;
 
 /// The chapter's folder under `book/generated/`.
@@ -23,7 +24,7 @@ pub struct ChapterResults {
 pub fn iterations(scale: Scale) -> usize {
     match scale {
         Scale::Quick => 300,
-        Scale::Full => 6_000,
+        Scale::Full => 25_000,
     }
 }
 
@@ -65,6 +66,15 @@ pub fn run(scale: Scale, seed: u64) -> Result<ChapterResults, String> {
     })
 }
 
+/// Mode coverage of a run's evaluation samples: modes with at least 1 % of them, the
+/// number of modes, and the smallest share.
+fn coverage(run: &RunOutcome) -> (usize, usize, f64) {
+    let shares = run.mode_shares.clone().unwrap_or_default();
+    let covered = shares.iter().filter(|&&s| s >= 0.01).count();
+    let smallest = shares.iter().cloned().fold(1.0, f64::min);
+    (covered, shares.len(), smallest)
+}
+
 fn summary_table(results: &ChapterResults) -> String {
     let mut out = String::from(
         "| sampler | ELBO | log Ẑ | EUBO | learned log Z | W2 | modes with ≥ 1 % of samples | smallest mode share |\n|---|---|---|---|---|---|---|---|\n",
@@ -75,17 +85,14 @@ fn summary_table(results: &ChapterResults) -> String {
     ] {
         let last = run.last.as_ref();
         let fmt = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.3}"));
-        let shares = run.mode_shares.clone().unwrap_or_default();
-        let covered = shares.iter().filter(|&&s| s >= 0.01).count();
-        let smallest = shares.iter().cloned().fold(f64::INFINITY, f64::min);
+        let (covered, modes, smallest) = coverage(run);
         out.push_str(&format!(
-            "| {name} | {} | {} | {} | {} | {} | {covered} of {} | {:.2} % |\n",
+            "| {name} | {} | {} | {} | {} | {} | {covered} of {modes} | {:.2} % |\n",
             fmt(last.map(|e| e.elbo)),
             fmt(last.map(|e| e.log_z_hat)),
             fmt(last.and_then(|e| e.eubo)),
             fmt(last.map(|e| e.log_z_learned)),
             fmt(last.and_then(|e| e.w2)),
-            shares.len(),
             100.0 * smallest,
         ));
     }
@@ -94,16 +101,8 @@ fn summary_table(results: &ChapterResults) -> String {
 
 /// The chapter's generated files.
 pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> GeneratedFiles {
-    let mut files = GeneratedFiles::default();
+    let mut files = GeneratedFiles::with_report(CHAPTER, provenance, results);
     let path = |name: &str| format!("{CHAPTER}/{name}");
-    files.add_json(
-        path("report.json"),
-        &Report {
-            chapter: CHAPTER,
-            provenance,
-            results,
-        },
-    );
     for (prefix, run) in [
         ("off-policy", &results.off_policy),
         ("on-policy", &results.on_policy),
@@ -118,7 +117,10 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     let run = &results.off_policy;
     let last = run.last.as_ref();
     let number = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.3}"));
-    let shares = run.mode_shares.clone().unwrap_or_default();
+    let (covered, modes, smallest) = coverage(run);
+    let log_z = builtin(&run.config.target)
+        .ok()
+        .and_then(|target| target.log_z());
     files.add(
         path("numbers.md"),
         anchored_numbers(&[
@@ -129,9 +131,13 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
             ("elbo", number(last.map(|e| e.elbo))),
             ("log_z_hat", number(last.map(|e| e.log_z_hat))),
             ("eubo", number(last.and_then(|e| e.eubo))),
+            ("log_z", number(log_z)),
+            ("modes", modes.to_string()),
+            ("modes_covered", covered.to_string()),
+            ("smallest_share", format!("{:.2}", 100.0 * smallest)),
             (
-                "smallest_share",
-                format!("{:.2}", 100.0 * shares.iter().cloned().fold(1.0, f64::min)),
+                "on_policy_modes_covered",
+                coverage(&results.on_policy).0.to_string(),
             ),
             (
                 "on_policy_log_z_hat",

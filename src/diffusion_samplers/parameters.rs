@@ -46,6 +46,10 @@ impl Adam {
         max_norm: Option<f64>,
     ) -> f64 {
         let norm = gradient_norm(module, grads);
+        if !norm.is_finite() {
+            // Leave parameters and moments as they were; the caller reports the norm.
+            return norm;
+        }
         let scale = match max_norm {
             Some(max) if norm > max => (max / norm) as f32,
             _ => 1.0,

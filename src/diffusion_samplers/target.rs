@@ -46,9 +46,9 @@ pub trait Target: Send + Sync {
 
 /// The CPU device every sampler runs on; seeded so that weight initialisation repeats.
 pub fn device(seed: u64) -> Dev {
-    let dev = Dev::seed_from_u64(seed);
-    dev.enable_cache();
-    dev
+    // No `enable_cache`: dfdx 0.13 caches every dropped buffer, including those made by
+    // `tensor_from_vec` that are never asked for again, so memory grows without bound.
+    Dev::seed_from_u64(seed)
 }
 
 /// `log_density` of each row, as plain numbers (no gradient kept).

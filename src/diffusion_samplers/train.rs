@@ -5,7 +5,7 @@ use super::evaluate::{evaluate, Evaluation};
 use super::kernels::{Destruction, KernelConfig, SamplerNets};
 use super::network::Rows;
 use super::objectives::{log_variance, trajectory_balance, Loss, Objective};
-use super::parameters::{load_weights, weights, Adam};
+use super::parameters::{gradient_norm, load_weights, weights, Adam};
 use super::replay::ReplayBuffer;
 use super::target::{device, Target};
 use super::trajectory::{final_log_reward, final_states, States};
@@ -104,6 +104,20 @@ impl TrainConfig {
             (self.eval_samples < 2, "eval-samples must be at least 2"),
             (self.eval_every == 0, "eval-every must be at least 1"),
             (self.polyak > 1.0, "polyak must be at most 1"),
+            (
+                !(self.kernel.log_var_range.is_finite() && self.kernel.log_var_range >= 0.0),
+                "log-var-range must be a non-negative number",
+            ),
+            (
+                !(self.kernel.destruction_log_var_range.is_finite()
+                    && self.kernel.destruction_log_var_range >= 0.0),
+                "destruction-log-var-range must be a non-negative number",
+            ),
+            (
+                !(self.kernel.destruction_mean_range.is_finite()
+                    && self.kernel.destruction_mean_range > 0.0),
+                "destruction-mean-range must be a positive number",
+            ),
             (
                 !(self.exploration_std >= 0.0 && self.exploration_std.is_finite()),
                 "exploration-std must be a non-negative number",
@@ -514,22 +528,26 @@ impl<const D: usize> Trainer<D> {
 
     /// Applies each optimiser to its parameter group and the Polyak update to the target.
     fn update(&mut self, grads: &Gradients<f32, Dev>) -> Result<(), Diverged> {
-        let clip = self.config.grad_clip;
-        let norm = self
-            .optimisers
-            .generation
-            .update(&mut self.nets.generation, grads, clip);
+        // Check every group before changing any, so a diverged run keeps its last
+        // finite parameters (and a checkpoint written after it is still usable).
+        let norm = gradient_norm(&self.nets.generation, grads);
         if !norm.is_finite() {
             return Err(self.diverged(format!("the generation gradient norm is {norm}")));
         }
         if self.config.learns_destruction() {
-            let norm = self
-                .optimisers
-                .destruction
-                .update(&mut self.nets.destruction, grads, clip);
+            let norm = gradient_norm(&self.nets.destruction, grads);
             if !norm.is_finite() {
                 return Err(self.diverged(format!("the destruction gradient norm is {norm}")));
             }
+        }
+        let clip = self.config.grad_clip;
+        self.optimisers
+            .generation
+            .update(&mut self.nets.generation, grads, clip);
+        if self.config.learns_destruction() {
+            self.optimisers
+                .destruction
+                .update(&mut self.nets.destruction, grads, clip);
             self.target_nets
                 .ema(&self.nets, 1.0 - self.config.polyak as f32);
         }

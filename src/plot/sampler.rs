@@ -34,24 +34,21 @@ pub fn draw_samples<DB: DrawingBackend>(
             .filter(|(a, b)| a.abs() <= extent && b.abs() <= extent)
             .collect()
     };
-    if let Some(exact) = exact {
+    let layers = [
+        (exact, "exact target samples", EXACT),
+        (Some(model), "sampler", MODEL),
+    ];
+    for (samples, label, colour) in layers {
+        let Some(samples) = samples else { continue };
         chart
             .draw_series(
-                points(exact)
+                points(samples)
                     .into_iter()
-                    .map(|p| Circle::new(p, 1, EXACT.filled())),
+                    .map(|p| Circle::new(p, 1, colour.filled())),
             )?
-            .label("exact target samples")
-            .legend(|(x, y)| Circle::new((x + 10, y), 3, EXACT.filled()));
+            .label(label)
+            .legend(move |(x, y)| Circle::new((x + 10, y), 3, colour.filled()));
     }
-    chart
-        .draw_series(
-            points(model)
-                .into_iter()
-                .map(|p| Circle::new(p, 1, MODEL.filled())),
-        )?
-        .label("sampler")
-        .legend(|(x, y)| Circle::new((x + 10, y), 3, MODEL.filled()));
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.9))
