@@ -5,6 +5,8 @@
 //! exact resumption, configuration errors, the replay buffer against its closed-form
 //! priorities, divergence reporting, and Adam's first step.
 
+mod common;
+use common::assert_mean_within_5_se;
 use destroy_then_generate::dfdx::nn::modules;
 use destroy_then_generate::dfdx::prelude::*;
 use destroy_then_generate::diffusion_samplers::evaluate::{log_mean_exp, Evaluation};
@@ -23,21 +25,6 @@ use destroy_then_generate::progress::Progress;
 use destroy_then_generate::sampling::seeded_rng;
 use std::f64::consts::PI;
 use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// Asserts that the sample mean of `values` is within 5 standard errors of `expected`
-/// (the standard error estimated from the same sample): a false failure has probability
-/// ≈ 6e-7 per check.
-fn assert_mean_within_5_se(values: &[f64], expected: f64, what: &str) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let se = (var / n).sqrt();
-    assert!(
-        (mean - expected).abs() <= 5.0 * se,
-        "{what}: sample mean {mean} vs {expected} (5 SE = {})",
-        5.0 * se
-    );
-}
 
 /// Mean and standard error of the mean.
 fn mean_and_se(values: &Array1<f64>) -> (f64, f64) {

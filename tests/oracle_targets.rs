@@ -3,6 +3,8 @@
 //! integral, every exact sampler against closed-form moments, and every autodiff gradient
 //! against a finite difference.
 
+mod common;
+use common::assert_mean_within_5_se;
 use destroy_then_generate::diffusion_samplers::targets::{
     builtin, Funnel, Gaussian, Gmm, Manywell, BUILTIN_TARGETS,
 };
@@ -41,21 +43,6 @@ fn integrate_2d(target: &dyn Target, lo: f64, hi: f64, h: f64) -> f64 {
         start = end;
     }
     total * h * h
-}
-
-/// Asserts that the sample mean of `values` is within 5 standard errors of `expected`
-/// (the standard error estimated from the same sample): a false failure has probability
-/// ≈ 6e-7 per check.
-fn assert_mean_within_5_se(values: &[f64], expected: f64, what: &str) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let se = (var / n).sqrt();
-    assert!(
-        (mean - expected).abs() <= 5.0 * se,
-        "{what}: sample mean {mean} vs {expected} (5 SE = {})",
-        5.0 * se
-    );
 }
 
 fn column(samples: &Array2<f32>, j: usize) -> Vec<f64> {
