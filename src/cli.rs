@@ -3,6 +3,7 @@
 use crate::diffusion_samplers::experiment as sampling_without_data;
 use crate::diffusion_samplers::kernels::Destruction;
 use crate::diffusion_samplers::objectives::Objective;
+use crate::diffusion_samplers::reproduce::{self, Claim};
 use crate::diffusion_samplers::targets::builtin;
 use crate::diffusion_samplers::train::TrainConfig;
 use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin, RunOutcome};
@@ -47,6 +48,23 @@ pub enum Command {
     },
     /// Train a diffusion sampler on a built-in target (chapter "Sampling without data").
     Train(Box<TrainArgs>),
+    /// Reproduce the adaptive-destruction claims H1–H6 (chapters "Results", "Scaling up"):
+    /// runs every training run they need that is not already stored, then writes the
+    /// chapters' tables and figures from the stored runs.
+    Reproduce {
+        /// Claims to run: `all` or a comma-separated list such as `h1,h4`.
+        #[arg(long, default_value = "all")]
+        claims: String,
+        /// `quick` (minutes, for tests) or `full` (the published results).
+        #[arg(long, value_enum, default_value_t = Scale::Full)]
+        scale: Scale,
+        /// Folder of the stored runs (one JSON file per run; finished runs are not redone).
+        #[arg(long)]
+        runs: Option<PathBuf>,
+        /// Runs trained at once, one thread each (default: the available threads).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
 }
 
 /// Flags of `train`; each overrides the same field of `--config`.
@@ -144,7 +162,7 @@ impl TrainArgs {
 /// A chapter that generates files: its folder name and its generator.
 pub struct Chapter {
     pub name: &'static str,
-    pub generate: fn(Scale, u64, &str) -> GeneratedFiles,
+    pub generate: fn(Scale, u64, &str) -> Result<GeneratedFiles, String>,
 }
 
 /// Every generating chapter, in reading order.
@@ -156,20 +174,84 @@ pub fn chapters() -> Vec<Chapter> {
                 let started = Instant::now();
                 let results = destroying_and_generating::run(scale, seed);
                 let provenance = provenance(command, scale, seed, started);
-                destroying_and_generating::chapter_files(&results, &provenance)
+                Ok(destroying_and_generating::chapter_files(
+                    &results,
+                    &provenance,
+                ))
             },
         },
         Chapter {
             name: sampling_without_data::CHAPTER,
             generate: |scale, seed, command| {
                 let started = Instant::now();
-                let results = sampling_without_data::run(scale, seed)
-                    .expect("the chapter's configurations are valid");
+                let results = sampling_without_data::run(scale, seed)?;
                 let provenance = provenance(command, scale, seed, started);
-                sampling_without_data::chapter_files(&results, &provenance)
+                Ok(sampling_without_data::chapter_files(&results, &provenance))
+            },
+        },
+        // The next three read the stored runs of `reproduce` (seeds are fixed: 0–4).
+        Chapter {
+            name: reproduce::chapters::ADAPTIVE_DESTRUCTION,
+            generate: |scale, _, _| {
+                Ok(reproduce::chapters::adaptive_destruction_files(
+                    &stored_sweep(scale)?,
+                ))
+            },
+        },
+        Chapter {
+            name: reproduce::chapters::RESULTS,
+            generate: |scale, _, _| Ok(reproduce::chapters::results_files(&stored_sweep(scale)?)),
+        },
+        Chapter {
+            name: reproduce::chapters::SCALING_UP,
+            generate: |scale, _, _| {
+                Ok(reproduce::chapters::scaling_up_files(&stored_sweep(scale)?))
             },
         },
     ]
+}
+
+/// The runs of the whole `reproduce` sweep at `scale`: the committed ones at full scale;
+/// at quick scale, run (or resumed) now.
+fn stored_sweep(scale: Scale) -> Result<reproduce::summary::Runs, String> {
+    let folder = default_runs_folder(scale);
+    if scale == Scale::Quick {
+        reproduce::sweep(
+            &reproduce::runs(&Claim::ALL, scale),
+            &folder,
+            threads(),
+            false,
+        )?;
+    }
+    reproduce::chapters::load(&folder, scale)
+}
+
+/// Re-trains the cheapest stored runs of the full sweep and compares them with the
+/// stored records, so a change to the engine cannot leave the published results stale.
+pub fn spot_check_sweep() -> Result<(), String> {
+    use crate::diffusion_samplers::kernels::Destruction;
+    let folder = default_runs_folder(Scale::Full);
+    for d in [Destruction::Fixed, Destruction::Learned] {
+        let spec = reproduce::RunSpec::new(reproduce::claims::base_config(
+            "25gmm",
+            5,
+            d,
+            0,
+            Scale::Full,
+        ));
+        let stored = reproduce::sweep::stored_record(&folder, &spec)
+            .ok_or_else(|| format!("stored run {} is missing or stale", spec.id))?;
+        let fresh = reproduce::run_one(&spec)?;
+        if fresh.without_timing() != stored.without_timing() {
+            return Err(format!(
+                "re-training {} gives different results from the stored run (run: destroy_then_generate reproduce --scale full after deleting {})",
+                spec.id,
+                folder.display()
+            ));
+        }
+        eprintln!("re-trained {}: identical to the stored run", spec.id);
+    }
+    Ok(())
 }
 
 /// The record of a run that started at `started` and ends now.
@@ -221,9 +303,21 @@ pub fn run(cli: Cli) -> Result<(), String> {
                     "destroy_then_generate generate --chapter {} --scale {scale} --seed {seed}",
                     c.name
                 );
-                files.extend((c.generate)(scale, seed, &command));
+                files.extend((c.generate)(scale, seed, &command)?);
             }
             if check {
+                let sweep_chapters = [
+                    reproduce::chapters::ADAPTIVE_DESTRUCTION,
+                    reproduce::chapters::RESULTS,
+                    reproduce::chapters::SCALING_UP,
+                ];
+                if scale == Scale::Full
+                    && all.iter().any(|c| {
+                        sweep_chapters.contains(&c.name) && (chapter == "all" || c.name == chapter)
+                    })
+                {
+                    spot_check_sweep()?;
+                }
                 let problems = files.differences_from(&out);
                 if !problems.is_empty() {
                     return Err(format!(
@@ -249,7 +343,70 @@ pub fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Train(args) => train(&args),
+        Command::Reproduce {
+            claims,
+            scale,
+            runs,
+            workers,
+        } => reproduce(&claims, scale, runs, workers),
     }
+}
+
+/// Where `reproduce` stores its runs at each scale unless told otherwise.
+pub fn default_runs_folder(scale: Scale) -> PathBuf {
+    match scale {
+        Scale::Full => PathBuf::from("book/generated/reproduce/runs"),
+        Scale::Quick => PathBuf::from("target/reproduce-quick/runs"),
+    }
+}
+
+/// `reproduce`: the sweep, resumable; a diverged run is a result, not an error.
+fn reproduce(
+    claims: &str,
+    scale: Scale,
+    runs: Option<PathBuf>,
+    workers: Option<usize>,
+) -> Result<(), String> {
+    let claims = Claim::parse_list(claims)?;
+    let runs = runs.unwrap_or_else(|| default_runs_folder(scale));
+    let workers = workers.unwrap_or_else(threads);
+    if workers == 0 {
+        return Err("workers must be at least 1".into());
+    }
+    let specs = reproduce::runs(&claims, scale);
+    let records = reproduce::sweep(&specs, &runs, workers, true)?;
+    let diverged = records
+        .iter()
+        .filter(|r| r.outcome.diverged.is_some())
+        .count();
+    eprintln!(
+        "{} runs stored under {} ({diverged} diverged)",
+        records.len(),
+        runs.display()
+    );
+    if claims.len() < Claim::ALL.len() {
+        eprintln!("the chapters' tables need every claim: run with --claims all to write them");
+        return Ok(());
+    }
+    let sweep = reproduce::chapters::load(&runs, scale)?;
+    let mut files = reproduce::chapters::adaptive_destruction_files(&sweep);
+    files.extend(reproduce::chapters::results_files(&sweep));
+    files.extend(reproduce::chapters::scaling_up_files(&sweep));
+    // The book's files come only from the book's own runs.
+    let out = if scale == Scale::Full && runs == default_runs_folder(scale) {
+        PathBuf::from("book/generated")
+    } else {
+        runs.with_file_name("generated")
+    };
+    files
+        .write_all(&out)
+        .map_err(|e| format!("cannot write generated files under {}: {e}", out.display()))?;
+    eprintln!(
+        "wrote {} files under {}",
+        files.paths().count(),
+        out.display()
+    );
+    Ok(())
 }
 
 /// `train`: runs, then writes report.json and the figures all-or-nothing.

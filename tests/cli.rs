@@ -32,6 +32,14 @@ fn bad_arguments_give_one_line_and_fail() {
         &cli(&["generate", "--chapter", "nope", "--scale", "quick"]),
         "unknown chapter 'nope'",
     );
+    assert_one_line_error(
+        &cli(&["reproduce", "--claims", "h1,h9"]),
+        "unknown claim 'h9'",
+    );
+    assert_one_line_error(
+        &cli(&["reproduce", "--scale", "quick", "--workers", "0"]),
+        "workers must be at least 1",
+    );
 }
 
 #[test]

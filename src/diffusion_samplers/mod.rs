@@ -15,6 +15,7 @@ pub mod network;
 pub mod objectives;
 pub mod parameters;
 pub mod replay;
+pub mod reproduce;
 mod target;
 pub mod targets;
 pub mod train;

@@ -526,6 +526,7 @@ impl<const D: usize> Trainer<D> {
     }
     // ANCHOR_END: pis_loss
 
+    // ANCHOR: update
     /// Applies each optimiser to its parameter group and the Polyak update to the target.
     fn update(&mut self, grads: &Gradients<f32, Dev>) -> Result<(), Diverged> {
         // Check every group before changing any, so a diverged run keeps its last
@@ -558,4 +559,5 @@ impl<const D: usize> Trainer<D> {
         }
         Ok(())
     }
+    // ANCHOR_END: update
 }

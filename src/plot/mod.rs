@@ -3,9 +3,11 @@
 
 mod learning_curve;
 mod sampler;
+mod series;
 
 pub use learning_curve::draw_learning_curve;
 pub use sampler::{draw_bounds, draw_samples};
+pub use series::{draw_bars, draw_lines, Line};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -1,0 +1,296 @@
+//! The generated files of chapters "Adaptive destruction", "Results" and "Scaling up",
+//! derived from the stored runs (training happens only in `reproduce`).
+
+use super::claims::{base_config, runs, stability_variants, Claim, H1_STEPS, SEEDS, TARGETS};
+use super::summary::{self, h3_curve, Metric, Runs, H3_TARGETS};
+use super::sweep::{stored_record, RunRecord};
+use crate::diffusion_samplers::kernels::Destruction;
+use crate::diffusion_samplers::targets::{builtin, LatentClassifier};
+use crate::plot::{self, Line};
+use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
+use crate::sampling::seeded_rng;
+use ndarray::Array2;
+use std::path::Path;
+
+pub const ADAPTIVE_DESTRUCTION: &str = "adaptive-destruction";
+pub const RESULTS: &str = "results";
+pub const SCALING_UP: &str = "scaling-up";
+
+/// Every stored run of the full sweep under `folder`; the error says how to make them.
+pub fn load(folder: &Path, scale: Scale) -> Result<Runs, String> {
+    let specs = runs(&Claim::ALL, scale);
+    let mut records = Vec::with_capacity(specs.len());
+    let mut missing = 0;
+    for spec in &specs {
+        match stored_record(folder, spec) {
+            Some(r) => records.push(r),
+            None => missing += 1,
+        }
+    }
+    if missing > 0 {
+        return Err(format!(
+            "{missing} of {} runs are missing or stale under {} (run: destroy_then_generate reproduce --scale {scale})",
+            specs.len(),
+            folder.display()
+        ));
+    }
+    Ok(Runs::new(records, scale))
+}
+
+/// The record of the sweep: its command, scale, seeds `0…4`, crate version, and the
+/// summed single-thread seconds of its runs.
+pub fn provenance(runs: &[&RunRecord], scale: Scale) -> Provenance {
+    Provenance {
+        command: format!("destroy_then_generate reproduce --scale {scale}"),
+        scale,
+        seed: 0,
+        crate_version: crate::VERSION,
+        threads: 1,
+        wall_time_s: (runs.iter().map(|r| r.wall_time_s).sum::<f64>() * 10.0).round() / 10.0,
+    }
+}
+
+fn footer(provenance: &Provenance, runs: usize) -> String {
+    format!(
+        "{} Seeds 0–{} for every configuration; {runs} runs, each on one thread; the wall time is their sum.\n",
+        provenance.to_markdown(),
+        SEEDS - 1
+    )
+}
+
+/// Model samples of a stored run over exact target samples.
+fn samples_figure(record: &RunRecord, title: &str) -> String {
+    let model = record
+        .sample_points()
+        .unwrap_or_else(|| Array2::zeros((0, 2)));
+    let target = builtin(&record.outcome.target).expect("stored runs name built-in targets");
+    let exact = target.sample(model.nrows(), &mut seeded_rng(0));
+    let extent = match record.outcome.target.as_str() {
+        "40gmm" => 50.0,
+        _ => 14.0,
+    };
+    plot::svg((420, 420), |area| {
+        plot::draw_samples(title, &model, exact.as_ref(), extent, area)
+    })
+}
+
+/// Chapter "Adaptive destruction": the settings of the learned kernel and a first look
+/// at what it changes (25GMM, `T = 5`, seed 0).
+pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
+    let scale = runs.scale;
+    let path = |name: &str| format!("{ADAPTIVE_DESTRUCTION}/{name}");
+    let mut files = GeneratedFiles::default();
+    let mut used = Vec::new();
+    for d in [Destruction::Fixed, Destruction::Learned] {
+        let record = runs.get(&base_config("25gmm", 5, d, 0, scale));
+        let name = super::claims::destruction_name(d);
+        files.add(
+            path(&format!("samples-{name}.svg")),
+            samples_figure(record, &format!("25GMM, T = 5, {name} destruction")),
+        );
+        used.push(record);
+    }
+    let c = base_config("25gmm", 5, Destruction::Learned, 0, scale);
+    let metric = |r: &RunRecord, m: Metric| m.of(r).map_or("—".into(), |v| format!("{v:.3}"));
+    files.add(
+        path("numbers.md"),
+        anchored_numbers(&[
+            ("log_var_range", format!("{}", c.kernel.log_var_range)),
+            (
+                "destruction_log_var_range",
+                format!("{}", c.kernel.destruction_log_var_range),
+            ),
+            (
+                "destruction_mean_range",
+                format!("{}", c.kernel.destruction_mean_range),
+            ),
+            ("lr_generation", format!("{}", c.lr_generation)),
+            ("lr_destruction", format!("{}", c.lr_destruction)),
+            ("polyak", format!("{}", c.polyak)),
+            ("batch", c.batch.to_string()),
+            ("iterations", c.iterations.to_string()),
+            ("fixed_w2", metric(used[0], Metric::W2)),
+            ("learned_w2", metric(used[1], Metric::W2)),
+            ("fixed_elbo_gap", metric(used[0], Metric::ElboGap)),
+            ("learned_elbo_gap", metric(used[1], Metric::ElboGap)),
+            ("fixed_eubo_gap", metric(used[0], Metric::EuboGap)),
+            ("learned_eubo_gap", metric(used[1], Metric::EuboGap)),
+        ]),
+    );
+    let provenance = provenance(&used, scale);
+    files.add(path("provenance.md"), footer(&provenance, used.len()));
+    files
+}
+
+/// Chapter "Results": a table per claim, the figures, and the verdicts.
+pub fn results_files(runs: &Runs) -> GeneratedFiles {
+    let scale = runs.scale;
+    let path = |name: &str| format!("{RESULTS}/{name}");
+    let verdicts = summary::verdicts(runs);
+    let all: Vec<&RunRecord> = runs.all();
+    let provenance = provenance(&all, scale);
+    let mut files = GeneratedFiles::with_report(RESULTS, &provenance, &verdicts);
+    files.add(path("verdicts.md"), summary::verdict_table(&verdicts));
+    files.add(path("h1.md"), summary::h1_table(runs));
+    files.add(path("h2.md"), summary::h2_table(runs));
+    files.add(path("h3.md"), summary::h3_table(runs).0);
+    files.add(path("h4.md"), summary::h4_table(runs));
+    files.add(path("h5.md"), summary::h5_table(runs));
+    // H1 figure: the ELBO gap against T, one panel per target.
+    files.add(
+        path("h1-elbo-gap.svg"),
+        plot::svg((900, 640), |area| {
+            let panels = area.split_evenly((2, 2));
+            for (panel, target) in panels.iter().zip(TARGETS) {
+                let lines: Vec<Line> = [Destruction::Fixed, Destruction::Learned]
+                    .into_iter()
+                    .map(|d| Line {
+                        label: format!("{} destruction", super::claims::destruction_name(d)),
+                        points: H1_STEPS
+                            .iter()
+                            .map(|&t| {
+                                let v = runs.values(Metric::ElboGap, |s| {
+                                    base_config(target, t, d, s, scale)
+                                });
+                                let (m, s) = v.mean_std().unwrap_or((f64::NAN, 0.0));
+                                (t as f64, m, s)
+                            })
+                            .collect(),
+                    })
+                    .collect();
+                plot::draw_lines(target, ("steps T", "log Z − ELBO"), &lines, panel)
+                    .map_err(|e| format!("{e:?}"))?;
+            }
+            Ok::<(), String>(())
+        }),
+    );
+    // H3 figure: mean ELBO against iterations and against seconds.
+    files.add(
+        path("h3-convergence.svg"),
+        plot::svg((900, 640), |area| {
+            let panels = area.split_evenly((2, 2));
+            for (row, target) in H3_TARGETS.iter().enumerate() {
+                for (col, axis) in ["iteration", "seconds (one thread)"].iter().enumerate() {
+                    let lines: Vec<Line> = [Destruction::Fixed, Destruction::Learned]
+                        .into_iter()
+                        .map(|d| {
+                            let c = h3_curve(runs, target, d);
+                            let scale_x = if col == 0 {
+                                1.0
+                            } else {
+                                c.seconds_per_iteration
+                            };
+                            Line {
+                                label: format!(
+                                    "{} destruction",
+                                    super::claims::destruction_name(d)
+                                ),
+                                points: c
+                                    .iterations
+                                    .iter()
+                                    .zip(&c.elbo)
+                                    .map(|(&i, &e)| (i as f64 * scale_x, e, 0.0))
+                                    .collect(),
+                            }
+                        })
+                        .collect();
+                    let title = format!("{target}, T = {}", summary::H3_STEPS);
+                    plot::draw_lines(&title, (axis, "mean ELBO"), &lines, &panels[row * 2 + col])
+                        .map_err(|e| format!("{e:?}"))?;
+                }
+            }
+            Ok::<(), String>(())
+        }),
+    );
+    // H5 figure: the ELBO gap of each variant.
+    let bars: Vec<(String, f64, f64)> = summary::h5_values(runs)
+        .into_iter()
+        .map(|(name, v)| {
+            let (m, s) = v.mean_std().unwrap_or((f64::NAN, 0.0));
+            (name, m, s)
+        })
+        .collect();
+    files.add(
+        path("h5-ablation.svg"),
+        plot::svg((720, 420), |area| {
+            plot::draw_bars(
+                "25GMM, T = 10: what each stabiliser is worth",
+                "log Z − ELBO (mean ± std over seeds)",
+                &bars,
+                area,
+            )
+        }),
+    );
+    let count = |o: summary::Outcome| {
+        verdicts
+            .iter()
+            .filter(|v| v.outcome == o)
+            .count()
+            .to_string()
+    };
+    files.add(
+        path("numbers.md"),
+        anchored_numbers(&[
+            ("runs", all.len().to_string()),
+            ("seeds", SEEDS.to_string()),
+            ("iterations", super::claims::iterations(scale).to_string()),
+            ("reproduced", count(summary::Outcome::Reproduced)),
+            ("partly", count(summary::Outcome::Partly)),
+            ("not_reproduced", count(summary::Outcome::NotReproduced)),
+            ("claims", verdicts.len().to_string()),
+            (
+                "diverged",
+                all.iter()
+                    .filter(|r| r.outcome.diverged.is_some())
+                    .count()
+                    .to_string(),
+            ),
+            ("hours", format!("{:.2}", provenance.wall_time_s / 3600.0)),
+            (
+                "h5_variants",
+                stability_variants(scale, 0).len().to_string(),
+            ),
+        ]),
+    );
+    files.add(path("provenance.md"), footer(&provenance, all.len()));
+    files
+}
+
+/// Chapter "Scaling up": the latent-space task.
+pub fn scaling_up_files(runs: &Runs) -> GeneratedFiles {
+    let scale = runs.scale;
+    let path = |name: &str| format!("{SCALING_UP}/{name}");
+    let used: Vec<&RunRecord> = super::claims::runs(&[Claim::H6], scale)
+        .iter()
+        .map(|s| runs.get(&s.config))
+        .collect();
+    let provenance = provenance(&used, scale);
+    let verdict = summary::h6_verdict(runs);
+    let mut files = GeneratedFiles::with_report(SCALING_UP, &provenance, &verdict);
+    files.add(path("h6.md"), summary::h6_table(runs));
+    files.add(
+        path("verdict.md"),
+        summary::verdict_table(std::slice::from_ref(&verdict)),
+    );
+    let mut numbers = vec![
+        ("classes", LatentClassifier::CLASSES.to_string()),
+        (
+            "target_classes",
+            LatentClassifier::TARGET_CLASSES.to_string(),
+        ),
+        ("decoded_dim", LatentClassifier::OUTPUT.to_string()),
+        ("hidden", LatentClassifier::HIDDEN.to_string()),
+        ("outcome", verdict.outcome.word().to_string()),
+    ];
+    // A reference for the ELBO: log Z by plain Monte Carlo over the prior.
+    for k in [16usize, 32] {
+        let (log_z, se) = LatentClassifier::new(k).log_z_monte_carlo(200_000, 7);
+        numbers.push((
+            if k == 16 { "log_z_16" } else { "log_z_32" },
+            format!("{log_z:.3} ± {se:.3}"),
+        ));
+    }
+    files.add(path("numbers.md"), anchored_numbers(&numbers));
+    files.add(path("provenance.md"), footer(&provenance, used.len()));
+    files
+}

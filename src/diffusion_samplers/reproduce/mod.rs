@@ -1,0 +1,11 @@
+//! Reproducing the claims of "Adaptive Destruction Processes for Diffusion Samplers" at
+//! CPU scale (chapters "Results" and "Scaling up"): which runs each claim needs, a
+//! resumable parallel sweep over them, and the tables, figures and verdicts.
+
+pub mod chapters;
+pub mod claims;
+pub mod summary;
+pub mod sweep;
+
+pub use claims::{runs, Claim, RunSpec};
+pub use sweep::{run_one, sweep, RunRecord};

@@ -1,0 +1,136 @@
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Colours of successive series.
+const PALETTE: [RGBColor; 4] = [
+    RGBColor(150, 150, 150),
+    RGBColor(200, 60, 40),
+    RGBColor(40, 90, 150),
+    RGBColor(60, 140, 60),
+];
+
+/// One line of a [`draw_lines`] chart: points `(x, mean, std)`; a whisker of ±std is
+/// drawn at each point when std > 0.
+pub struct Line {
+    pub label: String,
+    pub points: Vec<(f64, f64, f64)>,
+}
+
+/// Lines with ±std whiskers against a shared x axis.
+/// Introduced in chapter "Results".
+pub fn draw_lines<DB: DrawingBackend>(
+    title: &str,
+    axes: (&str, &str),
+    lines: &[Line],
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    area.fill(&WHITE)?;
+    let all = lines.iter().flat_map(|l| &l.points);
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, m, s) in all.filter(|p| p.1.is_finite()) {
+        (x0, x1) = (x0.min(x), x1.max(x));
+        (y0, y1) = (y0.min(m - s), y1.max(m + s));
+    }
+    if x0 > x1 {
+        (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
+    }
+    let pad = 0.08 * (y1 - y0).max(1e-6);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(52)
+        .build_cartesian_2d(x0..x1 + 1e-9, (y0 - pad)..(y1 + pad))?;
+    chart
+        .configure_mesh()
+        .x_desc(axes.0)
+        .y_desc(axes.1)
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    for (k, line) in lines.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        let finite: Vec<(f64, f64, f64)> = line
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.1.is_finite())
+            .collect();
+        chart
+            .draw_series(LineSeries::new(
+                finite.iter().map(|&(x, m, _)| (x, m)),
+                colour.stroke_width(2),
+            ))?
+            .label(line.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+            });
+        chart.draw_series(
+            finite
+                .iter()
+                .filter(|p| p.2 > 0.0)
+                .map(|&(x, m, s)| PathElement::new(vec![(x, m - s), (x, m + s)], colour)),
+        )?;
+        chart.draw_series(
+            finite
+                .iter()
+                .map(|&(x, m, _)| Circle::new((x, m), 3, colour.filled())),
+        )?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    Ok(())
+}
+
+/// Horizontal bars `mean ± std`, one per label, top to bottom.
+/// Introduced in chapter "Results".
+pub fn draw_bars<DB: DrawingBackend>(
+    title: &str,
+    value_desc: &str,
+    bars: &[(String, f64, f64)],
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    area.fill(&WHITE)?;
+    let finite = bars.iter().filter(|b| b.1.is_finite());
+    let high = finite.map(|b| b.1 + b.2).fold(0.0f64, f64::max).max(1e-6) * 1.1;
+    let n = bars.len();
+    let (label_area, rest) = area.split_horizontally(190);
+    let mut chart = ChartBuilder::on(&rest)
+        .caption(title, ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(36)
+        .build_cartesian_2d(0.0..high, 0.0..n as f64)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_desc(value_desc)
+        .draw()?;
+    let colour = PALETTE[2];
+    for (k, (label, mean, std)) in bars.iter().enumerate() {
+        let y = (n - 1 - k) as f64;
+        let top = 16.0 + 10.0; // caption and margin above the plotting area
+        let per_bar = (rest.dim_in_pixel().1 as f64 - top - 46.0) / n as f64;
+        let text_y = (top + per_bar * (k as f64 + 0.5)) as i32;
+        label_area.draw(&Text::new(
+            label.clone(),
+            (6, text_y - 7),
+            ("sans-serif", 14),
+        ))?;
+        if !mean.is_finite() {
+            continue;
+        }
+        chart.draw_series([Rectangle::new(
+            [(0.0, y + 0.2), (*mean, y + 0.8)],
+            colour.mix(0.7).filled(),
+        )])?;
+        chart.draw_series([PathElement::new(
+            vec![(mean - std, y + 0.5), (mean + std, y + 0.5)],
+            BLACK.stroke_width(2),
+        )])?;
+    }
+    Ok(())
+}
