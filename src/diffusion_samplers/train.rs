@@ -159,6 +159,10 @@ impl TrainConfig {
     }
 }
 
+/// An ELBO below `−BLOW_UP_NATS` means the sampler's trajectories have blown up (finite
+/// but absurd numbers, e.g. drifts at their clip): training stops as diverged.
+pub const BLOW_UP_NATS: f64 = 1e6;
+
 /// What one iteration reports.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct StepStats {
@@ -341,8 +345,11 @@ impl<const D: usize> Trainer<D> {
             let last = self.iteration == self.config.iterations;
             if self.iteration.is_multiple_of(self.config.eval_every) || last {
                 let (evaluation, _) = self.evaluate(target, false);
-                if !evaluation.elbo.is_finite() {
-                    return Err(self.diverged(format!("the ELBO is {}", evaluation.elbo)));
+                if !evaluation.elbo.is_finite() || evaluation.elbo < -BLOW_UP_NATS {
+                    return Err(self.diverged(format!(
+                        "the ELBO is {:.4e} (a sampler whose trajectories have blown up)",
+                        evaluation.elbo
+                    )));
                 }
                 self.history.push(evaluation);
             }

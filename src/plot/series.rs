@@ -16,12 +16,14 @@ pub struct Line {
     pub points: Vec<(f64, f64, f64)>,
 }
 
-/// Lines with ±std whiskers against a shared x axis.
+/// Lines with ±std whiskers against a shared x axis; the legend goes in the corner
+/// `legend` (choose one the lines leave empty).
 /// Introduced in chapter "Results".
 pub fn draw_lines<DB: DrawingBackend>(
     title: &str,
     axes: (&str, &str),
     lines: &[Line],
+    legend: SeriesLabelPosition,
     area: &DrawingArea<DB, Shift>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     area.fill(&WHITE)?;
@@ -80,7 +82,7 @@ pub fn draw_lines<DB: DrawingBackend>(
         .configure_series_labels()
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend)
         .draw()?;
     Ok(())
 }
@@ -97,7 +99,7 @@ pub fn draw_bars<DB: DrawingBackend>(
     let finite = bars.iter().filter(|b| b.1.is_finite());
     let high = finite.map(|b| b.1 + b.2).fold(0.0f64, f64::max).max(1e-6) * 1.1;
     let n = bars.len();
-    let (label_area, rest) = area.split_horizontally(190);
+    let (label_area, rest) = area.split_horizontally(170);
     let mut chart = ChartBuilder::on(&rest)
         .caption(title, ("sans-serif", 16))
         .margin(10)
@@ -117,7 +119,7 @@ pub fn draw_bars<DB: DrawingBackend>(
         let text_y = (top + per_bar * (k as f64 + 0.5)) as i32;
         label_area.draw(&Text::new(
             label.clone(),
-            (6, text_y - 7),
+            (6, text_y + 2),
             ("sans-serif", 14),
         ))?;
         if !mean.is_finite() {

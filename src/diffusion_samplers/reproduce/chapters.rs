@@ -10,6 +10,7 @@ use crate::plot::{self, Line};
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use crate::sampling::seeded_rng;
 use ndarray::Array2;
+use plotters::prelude::SeriesLabelPosition::{LowerRight, UpperLeft};
 use std::path::Path;
 
 pub const ADAPTIVE_DESTRUCTION: &str = "adaptive-destruction";
@@ -158,8 +159,14 @@ pub fn results_files(runs: &Runs) -> GeneratedFiles {
                             .collect(),
                     })
                     .collect();
-                plot::draw_lines(target, ("steps T", "log Z − ELBO"), &lines, panel)
-                    .map_err(|e| format!("{e:?}"))?;
+                plot::draw_lines(
+                    target,
+                    ("steps T", "log Z − ELBO"),
+                    &lines,
+                    UpperLeft,
+                    panel,
+                )
+                .map_err(|e| format!("{e:?}"))?;
             }
             Ok::<(), String>(())
         }),
@@ -195,30 +202,46 @@ pub fn results_files(runs: &Runs) -> GeneratedFiles {
                         })
                         .collect();
                     let title = format!("{target}, T = {}", summary::H3_STEPS);
-                    plot::draw_lines(&title, (axis, "mean ELBO"), &lines, &panels[row * 2 + col])
-                        .map_err(|e| format!("{e:?}"))?;
+                    plot::draw_lines(
+                        &title,
+                        (axis, "mean ELBO"),
+                        &lines,
+                        LowerRight,
+                        &panels[row * 2 + col],
+                    )
+                    .map_err(|e| format!("{e:?}"))?;
                 }
             }
             Ok::<(), String>(())
         }),
     );
-    // H5 figure: the ELBO gap of each variant.
-    let bars: Vec<(String, f64, f64)> = summary::h5_values(runs)
-        .into_iter()
-        .map(|(name, v)| {
-            let (m, s) = v.mean_std().unwrap_or((f64::NAN, 0.0));
-            (name, m, s)
-        })
-        .collect();
+    // H5 figure: the ELBO gap and the EUBO gap of each variant.
+    let bars = |metric: Metric| -> Vec<(String, f64, f64)> {
+        stability_variants(scale, 0)
+            .into_iter()
+            .enumerate()
+            .map(|(k, (name, _))| {
+                let v = runs.values(metric, |s| stability_variants(scale, s)[k].1.clone());
+                let (m, s) = v.mean_std().unwrap_or((f64::NAN, 0.0));
+                (name, m, s)
+            })
+            .collect()
+    };
     files.add(
         path("h5-ablation.svg"),
-        plot::svg((720, 420), |area| {
-            plot::draw_bars(
-                "25GMM, T = 10: what each stabiliser is worth",
-                "log Z − ELBO (mean ± std over seeds)",
-                &bars,
-                area,
-            )
+        plot::svg((1100, 420), |area| {
+            let (left, right) = area.split_horizontally(550);
+            let title = |m: Metric| format!("25GMM, T = 10: {}", m.heading());
+            for (panel, metric) in [(left, Metric::ElboGap), (right, Metric::EuboGap)] {
+                plot::draw_bars(
+                    &title(metric),
+                    "mean ± std over seeds",
+                    &bars(metric),
+                    &panel,
+                )
+                .map_err(|e| format!("{e:?}"))?;
+            }
+            Ok::<(), String>(())
         }),
     );
     let count = |o: summary::Outcome| {
