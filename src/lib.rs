@@ -24,6 +24,7 @@ pub use ndarray;
 pub use plotters;
 
 // Part II — the tutorial.
+pub mod about_the_diagrams;
 pub mod destroying_and_generating;
 
 // Part III — learning the destruction.
