@@ -9,7 +9,7 @@ use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin, Ru
 use crate::plot;
 use crate::progress::Progress;
 use crate::report::{GeneratedFiles, Provenance, Scale};
-use crate::{about_the_diagrams, destroying_and_generating, VERSION};
+use crate::{about_the_diagrams, beyond_markov, destroying_and_generating, VERSION};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -157,6 +157,15 @@ pub fn chapters() -> Vec<Chapter> {
                 let results = destroying_and_generating::run(scale, seed);
                 let provenance = provenance(command, scale, seed, started);
                 destroying_and_generating::chapter_files(&results, &provenance)
+            },
+        },
+        Chapter {
+            name: beyond_markov::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = beyond_markov::run(scale, seed);
+                let provenance = provenance(command, scale, seed, started);
+                beyond_markov::chapter_files(&results, &provenance)
             },
         },
         Chapter {

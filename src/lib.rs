@@ -25,6 +25,7 @@ pub use plotters;
 
 // Part II — the tutorial.
 pub mod about_the_diagrams;
+pub mod beyond_markov;
 pub mod destroying_and_generating;
 
 // Part III — learning the destruction.

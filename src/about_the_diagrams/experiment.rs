@@ -5,7 +5,7 @@ use super::diagrams::chapter_diagrams;
 use super::morphisms::{kind_table, mismatch, morphisms_never_create, KindRow, MorphismCheck};
 use crate::destroying_and_generating::named_channels::*;
 use crate::destroying_and_generating::{ChainInformation, Inequality, Joint};
-use crate::diagram::{Claim, Diagram};
+use crate::diagram::{Diagram, DiagramCheck};
 use crate::numbers::Rational;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use serde::Serialize;
@@ -13,14 +13,6 @@ use std::fmt::Write;
 
 /// The chapter's folder under `book/generated/`.
 pub const CHAPTER: &str = "about-the-diagrams";
-
-/// One diagram's claims, as the checker found them.
-#[derive(Clone, Debug, Serialize)]
-pub struct DiagramCheck {
-    pub diagram: String,
-    pub claims: Vec<Claim>,
-    pub all_hold: bool,
-}
 
 /// Everything the chapter reports.
 #[derive(Clone, Debug, Serialize)]
@@ -43,11 +35,7 @@ fn check(name: &str, diagram: &Diagram) -> DiagramCheck {
     let claims = diagram
         .check()
         .expect("the chapter's diagrams are well formed");
-    DiagramCheck {
-        diagram: name.into(),
-        all_hold: claims.iter().all(|c| c.holds),
-        claims,
-    }
+    DiagramCheck::new(name, claims)
 }
 
 /// Runs the chapter: exact except the random-function property check, whose size
@@ -79,22 +67,6 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
         destruction: stories.destruction_story(),
         generation: stories.generation_story(),
     }
-}
-
-fn claims_table(check: &DiagramCheck) -> String {
-    let mut t = String::from("| claim | holds | evidence |\n|---|---|---|\n");
-    for c in &check.claims {
-        let verdict = if c.holds { "yes" } else { "**no**" };
-        let cell = |s: &str| s.replace('|', "\\|");
-        writeln!(
-            t,
-            "| {} | {verdict} | {} |",
-            cell(&c.statement),
-            cell(&c.detail)
-        )
-        .unwrap();
-    }
-    t
 }
 
 fn kinds_table(results: &ChapterResults) -> String {
@@ -139,12 +111,9 @@ fn first_failure(results: &ChapterResults, name: &str) -> String {
         .iter()
         .find(|d| d.diagram == name)
         .expect("a chapter diagram");
-    let claim = check
-        .claims
-        .iter()
-        .find(|c| !c.holds)
-        .expect("this diagram has a false claim");
-    format!("{} — {}", claim.statement, claim.detail)
+    check
+        .first_failure()
+        .expect("this diagram has a false claim")
 }
 
 fn numbers(results: &ChapterResults) -> String {
@@ -212,7 +181,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     for check in &results.diagrams {
         files.add(
             path(&format!("{}-claims.md", check.diagram)),
-            claims_table(check),
+            check.to_markdown(),
         );
     }
     for (name, diagram) in chapter_diagrams(&example_prior()) {

@@ -6,5 +6,5 @@ pub mod diagrams;
 mod experiment;
 mod morphisms;
 
-pub use experiment::{chapter_files, run, ChapterResults, DiagramCheck, CHAPTER};
+pub use experiment::{chapter_files, run, ChapterResults, CHAPTER};
 pub use morphisms::{kind_table, mismatch, morphisms_never_create, KindRow, MorphismCheck};

@@ -35,6 +35,51 @@ pub struct Claim {
     pub detail: String,
 }
 
+/// One diagram's claims as the checker found them, for reports and tables.
+#[derive(Clone, Debug, Serialize)]
+pub struct DiagramCheck {
+    pub diagram: String,
+    pub claims: Vec<Claim>,
+    pub all_hold: bool,
+}
+
+impl DiagramCheck {
+    pub fn new(diagram: &str, claims: Vec<Claim>) -> Self {
+        DiagramCheck {
+            diagram: diagram.into(),
+            all_hold: claims.iter().all(|c| c.holds),
+            claims,
+        }
+    }
+
+    /// The claims as a Markdown table: claim, verdict, evidence.
+    pub fn to_markdown(&self) -> String {
+        let mut t = String::from("| claim | holds | evidence |\n|---|---|---|\n");
+        for c in &self.claims {
+            let verdict = if c.holds { "yes" } else { "**no**" };
+            let cell = |s: &str| s.replace('|', "\\|");
+            t.push_str(&format!(
+                "| {} | {verdict} | {} |\n",
+                cell(&c.statement),
+                cell(&c.detail)
+            ));
+        }
+        t
+    }
+
+    /// The first false claim, as "statement — evidence".
+    pub fn first_failure(&self) -> Option<String> {
+        let c = self.claims.iter().find(|c| !c.holds)?;
+        Some(format!("{} — {}", c.statement, c.detail))
+    }
+
+    /// "k of n" claims hold.
+    pub fn tally(&self) -> String {
+        let held = self.claims.iter().filter(|c| c.holds).count();
+        format!("{held} of {}", self.claims.len())
+    }
+}
+
 /// Why a diagram could not be checked (a malformed diagram, not a false claim).
 #[derive(Clone, Debug, PartialEq)]
 pub enum DiagramError {

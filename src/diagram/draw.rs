@@ -22,8 +22,8 @@ const HEAD_HALF_WIDTH: f64 = 5.0;
 const SHORTCUT_OFFSET: i32 = 30;
 const NAME_OFFSET: i32 = 78;
 const BOXES_OFFSET: i32 = 104;
-const ZOOMED_SHORTCUT_OFFSET: i32 = 16;
-const ZOOMED_NAME_OFFSET: i32 = 52;
+const ZOOMED_SHORTCUT_OFFSET: i32 = 26;
+const ZOOMED_NAME_OFFSET: i32 = 60;
 
 const INK: RGBColor = RGBColor(30, 30, 30);
 const MESSAGE_INK: RGBColor = RGBColor(40, 90, 150);
@@ -55,7 +55,9 @@ impl Diagram {
             .map(|p| p.name.chars().count() as i32)
             .max()
             .unwrap_or(1);
-        let column_gap = if zoomed_out {
+        let column_gap = if let Some(gap) = self.column_gap {
+            gap
+        } else if zoomed_out {
             (9 * widest_name + 90).max(130)
         } else {
             190
@@ -243,7 +245,10 @@ impl Diagram {
                 let start = clip((x0, y0), (x1, y1), half_width(a) + 4, TAG_HALF_HEIGHT + 4);
                 let end = clip((x1, y1), (x0, y0), half_width(b) + 4, TAG_HALF_HEIGHT + 4);
                 let mid = lerp(start, end, 0.5);
-                (vec![start, end], label_beside(start, end, mid))
+                (
+                    vec![start, end],
+                    label_beside(start, end, mid, &arrow.label),
+                )
             };
             draw_arrow(area, &path, arrow.kind, INK)?;
             area.draw(&Text::new(arrow.label.clone(), label_at, text(13.0)))?;
@@ -287,7 +292,7 @@ impl Diagram {
                     MARGINAL_INK.stroke_width(2),
                 ))?;
                 if let Some(label) = label {
-                    let at = label_beside(start, end, lerp(start, end, 0.5));
+                    let at = label_beside(start, end, lerp(start, end, 0.5), &label);
                     area.draw(&Text::new(label, at, text(12.0)))?;
                 }
             }
@@ -371,10 +376,10 @@ fn clip(centre: Point, towards: Point, w: i32, h: i32) -> Point {
 
 /// A label position beside a segment's point `at`: above a flat segment, to the right
 /// of a steep one.
-fn label_beside(start: Point, end: Point, at: Point) -> Point {
+fn label_beside(start: Point, end: Point, at: Point, label: &str) -> Point {
     let (dx, dy) = ((end.0 - start.0).abs(), (end.1 - start.1).abs());
     if dy > dx {
-        (at.0 + 32, at.1)
+        (at.0 + 8 + 3 * label.chars().count() as i32, at.1)
     } else {
         (at.0, at.1 - 13)
     }

@@ -17,7 +17,7 @@ mod draw;
 mod layout;
 mod sampled;
 
-pub use check::{Claim, ClaimKind, DiagramError};
+pub use check::{Claim, ClaimKind, DiagramCheck, DiagramError};
 pub use sampled::{ks_critical_value, ks_statistic, SampledArrow, SampledSource, KS_ALPHA};
 
 use crate::destroying_and_generating::{Channel, Distribution};
@@ -110,6 +110,8 @@ pub struct Diagram {
     pub message_arrows: Vec<SmallArrow>,
     pub same_marginals: Vec<SameMarginal>,
     pub sources: Vec<(usize, Source)>,
+    /// Pixels between grid columns; `None` picks a width from the names.
+    pub column_gap: Option<i32>,
 }
 
 impl Diagram {
