@@ -9,7 +9,9 @@ use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin, Ru
 use crate::plot;
 use crate::progress::Progress;
 use crate::report::{GeneratedFiles, Provenance, Scale};
-use crate::{about_the_diagrams, beyond_markov, destroying_and_generating, VERSION};
+use crate::{
+    about_the_diagrams, beyond_markov, destroying_and_generating, shuffling_everything, VERSION,
+};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -157,6 +159,15 @@ pub fn chapters() -> Vec<Chapter> {
                 let results = destroying_and_generating::run(scale, seed);
                 let provenance = provenance(command, scale, seed, started);
                 destroying_and_generating::chapter_files(&results, &provenance)
+            },
+        },
+        Chapter {
+            name: shuffling_everything::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = shuffling_everything::run(scale, seed);
+                let provenance = provenance(command, scale, seed, started);
+                shuffling_everything::chapter_files(&results, &provenance)
             },
         },
         Chapter {
