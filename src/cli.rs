@@ -10,7 +10,8 @@ use crate::plot;
 use crate::progress::Progress;
 use crate::report::{GeneratedFiles, Provenance, Scale};
 use crate::{
-    about_the_diagrams, beyond_markov, destroying_and_generating, shuffling_everything, VERSION,
+    about_the_diagrams, beyond_markov, destroying_and_generating, mashing_everything,
+    shuffling_everything, VERSION,
 };
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -159,6 +160,15 @@ pub fn chapters() -> Vec<Chapter> {
                 let results = destroying_and_generating::run(scale, seed);
                 let provenance = provenance(command, scale, seed, started);
                 destroying_and_generating::chapter_files(&results, &provenance)
+            },
+        },
+        Chapter {
+            name: mashing_everything::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = mashing_everything::run(scale, seed);
+                let provenance = provenance(command, scale, seed, started);
+                mashing_everything::chapter_files(&results, &provenance)
             },
         },
         Chapter {

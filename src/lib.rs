@@ -27,6 +27,7 @@ pub use plotters;
 pub mod about_the_diagrams;
 pub mod beyond_markov;
 pub mod destroying_and_generating;
+pub mod mashing_everything;
 pub mod shuffling_everything;
 
 // Part III — learning the destruction.
