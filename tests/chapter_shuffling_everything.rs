@@ -76,3 +76,30 @@ fn ddpm_samples_match_the_first_two_moments() {
     // Untrained, the sampler would return N(0, I): far from the data's mean y = 2/3.
     assert!((results.ddpm_moments.mean[1] - exact.mean[1]).abs() < 0.15);
 }
+
+#[test]
+fn shuffle_one_random_token_keeps_uniform_and_a_guess_repairs_it() {
+    use destroy_then_generate::shuffling_everything::shuffle_one_random_token::*;
+    let channel = shuffle_one_random_token(3, 2);
+    // Each row: stay put with probability 1/3 (either position redrawn to itself),
+    // and each of the 4 one-position neighbours with probability 1/6.
+    assert_eq!(channel.kernel[0][0], Rational::new(1, 3));
+    assert_eq!(channel.kernel[0][1], Rational::new(1, 6));
+    assert_eq!(channel.kernel[0][4], Rational::ZERO);
+    let tiny = tiny_language(3, 2, 8);
+    assert!(tiny.uniform_is_stationary);
+    let tv: Vec<f64> = tiny
+        .distance_to_uniform
+        .iter()
+        .map(|s| {
+            let (n, d) = s.split_once('/').unwrap_or((s, "1"));
+            n.parse::<f64>().unwrap() / d.parse::<f64>().unwrap()
+        })
+        .collect();
+    assert!(tv.windows(2).all(|w| w[1] < w[0]), "{tv:?}");
+    let results = run(Scale::Quick, 0);
+    // The trained Guess beats copying the visible word and is within 0.05 of Bayes.
+    let r = &results.repair;
+    assert!(r.guess > r.copy + 0.05 && r.guess > r.bayes - 0.05, "{r:?}");
+    assert!(r.bayes <= 1.0 && r.guess <= r.bayes + 1e-12);
+}

@@ -35,6 +35,9 @@ pub enum Task {
     GuessNextToken,
     /// A random non-empty set of positions is masked; fill one of them.
     GuessOneRandomMaskToken,
+    /// One random position holds a uniformly drawn word (ShuffleOneRandomToken); give
+    /// the original word at a random position. Introduced in chapter "Shuffling everything".
+    RepairShuffledToken,
 }
 
 fn encode(message: &Message, position: usize) -> [f32; INPUT] {
@@ -70,6 +73,12 @@ impl Task {
                 let mut m = *sentence;
                 order[..masks].iter().for_each(|&i| m[i] = None);
                 let k = order[rng.random_range(0..masks)];
+                (m, k, sentence[k].expect("a sentence"))
+            }
+            Task::RepairShuffledToken => {
+                let mut m = *sentence;
+                m[rng.random_range(0..LENGTH)] = Some(rng.random_range(0..VOCAB));
+                let k = rng.random_range(0..LENGTH);
                 (m, k, sentence[k].expect("a sentence"))
             }
         }

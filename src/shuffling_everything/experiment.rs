@@ -5,12 +5,15 @@ use super::ddpm::{train, DdpmConfig, Snapshot, STEPS};
 use super::diagrams::{chapter_diagrams, VE_DELTA, VE_STEPS};
 use super::figures::draw_panels;
 use super::gaussian_shuffle::{gaussian_shuffle, ve_additivity, vp_shuffle};
+use super::shuffle_one_random_token::{repair_score, tiny_language, RepairScore, TinyLanguage};
 use super::shuffle_power::{
     largest_deviation, shuffle_chain, shuffle_power, smallest_n_within, within, ChainStep,
 };
 use super::toy_data::{exact_moments, sample_blobs, Moments};
 use crate::destroying_and_generating::named_channels::example_prior;
 use crate::diagram::{Diagram, DiagramCheck};
+use crate::mashing_everything::corpus::sentences;
+use crate::mashing_everything::models::{train as train_guess, Task};
 use crate::numbers::Rational;
 use crate::plot;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
@@ -58,6 +61,9 @@ pub struct ChapterResults {
     pub ddpm_moments: Moments,
     pub ddpm_moment_distance: f64,
     pub data_moment_distance: f64,
+    pub tiny_language: TinyLanguage,
+    pub repair_iterations: usize,
+    pub repair: RepairScore,
     #[serde(skip)]
     pub snapshots: Vec<Snapshot>,
     #[serde(skip)]
@@ -168,6 +174,18 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
             (n, values.iter().map(|v| v * v).sum::<f64>() / draws as f64)
         })
         .collect();
+    let repair_iterations = match scale {
+        Scale::Quick => 800,
+        Scale::Full => 4_000,
+    };
+    let corpus: Vec<_> = sentences().into_iter().cycle().take(70).collect();
+    let repairer = train_guess(
+        Task::RepairShuffledToken,
+        &corpus,
+        repair_iterations,
+        64,
+        seed.wrapping_add(3),
+    );
     let model = train(ddpm, seed);
     let snapshots = model.sample(samples, &SHOWN_STEPS, seed.wrapping_add(1));
     let generated = &snapshots.last().expect("step 0 is kept").points;
@@ -198,6 +216,9 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
         data_moments,
         exact_moments: exact,
         ddpm_moments,
+        tiny_language: tiny_language(3, 2, 8),
+        repair_iterations,
+        repair: repair_score(&repairer),
         snapshots,
         data,
     }
@@ -312,6 +333,25 @@ fn numbers(results: &ChapterResults) -> String {
         ),
         ("separations", separations.join(", ")),
         ("vp_variances", variances.join(", ")),
+        (
+            "tiny_stationary",
+            yes_no(results.tiny_language.uniform_is_stationary),
+        ),
+        (
+            "tiny_distances",
+            results
+                .tiny_language
+                .distance_to_uniform
+                .iter()
+                .take(4)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ("repair_iterations", results.repair_iterations.to_string()),
+        ("repair_guess", format!("{:.3}", results.repair.guess)),
+        ("repair_bayes", format!("{:.3}", results.repair.bayes)),
+        ("repair_copy", format!("{:.3}", results.repair.copy)),
         ("ddpm_steps", STEPS.to_string()),
         ("ddpm_iterations", results.ddpm.iterations.to_string()),
         ("ddpm_batch", results.ddpm.batch.to_string()),

@@ -7,6 +7,7 @@ pub mod diagrams;
 mod experiment;
 mod figures;
 pub mod gaussian_shuffle;
+pub mod shuffle_one_random_token;
 pub mod shuffle_power;
 pub mod toy_data;
 
