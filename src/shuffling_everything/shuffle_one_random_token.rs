@@ -78,7 +78,7 @@ pub fn tiny_language(vocab: usize, length: usize, steps: usize) -> TinyLanguage 
 /// The exact `P(original word at position q | shuffled sentence y)` when the sentence is
 /// uniform over the corpus, the position uniform and the new word uniform.
 pub fn exact_repair(y: &Message, q: usize) -> Vec<f64> {
-    let mut p = vec![0.0; VOCAB];
+    let mut p = [0.0; VOCAB];
     for s in sentences() {
         for i in 0..LENGTH {
             // y arises from s by writing y[i] at position i (any word is possible there).
