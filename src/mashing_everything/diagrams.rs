@@ -46,8 +46,8 @@ pub fn conquer(prior: &Distribution<Rational>) -> Diagram {
         .channel(b, c, &mash_prime())
         .channel(c, b2, &guess_prime)
         .channel(b, a2, &guess)
-        .place(a2, 2, 1)
-        .place(s, 2, 2)
+        .place(a2, 1, 1)
+        .place(s, 2, 1)
         .same_marginal(a, a2, None)
         .same_marginal(b, b2, None)
         .same_marginal(c, s, None);
@@ -88,8 +88,12 @@ pub fn process_levels(process: Process) -> Diagram {
         .map(|(k, alphabet)| d.node(names[k], &alphabet))
         .collect();
     d.prior(people[0], levels.uniform_prior());
+    let short = match process {
+        Process::MashLastToken => "mask last",
+        Process::MashOneRandomUnmaskedToken => "mask one",
+    };
     for (k, c) in levels.channels.iter().enumerate() {
-        d.channel(people[k], people[k + 1], c);
+        d.channel(people[k], people[k + 1], &c.clone().named(short));
     }
     let s = d.node("*", &star());
     let last = *people.last().expect("levels");
