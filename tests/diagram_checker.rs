@@ -222,3 +222,24 @@ fn sampled_functions_and_bijections_are_checked_to_float_precision() {
         .iter()
         .any(|c| c.kind == ClaimKind::DeclaredKind && !c.holds));
 }
+
+#[test]
+fn every_diagram_of_destroying_and_generating_checks() {
+    use destroy_then_generate::destroying_and_generating::diagrams::chapter_diagrams;
+    for (name, d) in chapter_diagrams(&example_prior()) {
+        let claims = d.verify().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            !claims.is_empty() || name == "identity" || name == "product",
+            "{name}"
+        );
+    }
+    // Cypher then Decrypt commutes with the Identity shortcut, message by message.
+    let (_, cypher_decrypt) = chapter_diagrams(&example_prior())
+        .into_iter()
+        .find(|(n, _)| *n == "cypher-decrypt")
+        .unwrap();
+    let claims = cypher_decrypt.check().unwrap();
+    assert!(claims
+        .iter()
+        .any(|c| c.kind == ClaimKind::Commutes && c.holds));
+}

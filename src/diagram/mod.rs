@@ -250,6 +250,25 @@ impl Diagram {
         self
     }
 
+    /// Adds the big arrow of a channel without its message-level arrows (for shortcuts
+    /// drawn over a chain); the checker still uses the channel.
+    pub fn shortcut_channel(
+        &mut self,
+        from: usize,
+        to: usize,
+        channel: &Channel<Rational>,
+    ) -> &mut Self {
+        self.arrows.push(BigArrow {
+            from,
+            to,
+            label: channel.name.clone(),
+            kind: ArrowKind::of(channel),
+            action: Some(Action::Channel(channel.clone())),
+            back: None,
+        });
+        self
+    }
+
     /// Adds only the big arrow, with no action (drawn, not checked).
     pub fn shortcut(&mut self, from: usize, to: usize, label: &str, kind: ArrowKind) -> &mut Self {
         self.arrows.push(BigArrow {
