@@ -10,7 +10,10 @@ use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin, Ru
 use crate::plot;
 use crate::progress::Progress;
 use crate::report::{GeneratedFiles, Provenance, Scale};
-use crate::{destroying_and_generating, VERSION};
+use crate::{
+    about_the_diagrams, beyond_markov, destroying_and_generating, mashing_everything,
+    shuffling_everything, VERSION,
+};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -178,6 +181,42 @@ pub fn chapters() -> Vec<Chapter> {
                     &results,
                     &provenance,
                 ))
+            },
+        },
+        Chapter {
+            name: mashing_everything::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = mashing_everything::run(scale, seed);
+                let provenance = provenance(command, scale, seed, started);
+                mashing_everything::chapter_files(&results, &provenance)
+            },
+        },
+        Chapter {
+            name: shuffling_everything::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = shuffling_everything::run(scale, seed);
+                let provenance = provenance(command, scale, seed, started);
+                shuffling_everything::chapter_files(&results, &provenance)
+            },
+        },
+        Chapter {
+            name: beyond_markov::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = beyond_markov::run(scale, seed);
+                let provenance = provenance(command, scale, seed, started);
+                beyond_markov::chapter_files(&results, &provenance)
+            },
+        },
+        Chapter {
+            name: about_the_diagrams::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = about_the_diagrams::run(scale, seed);
+                let provenance = provenance(command, scale, seed, started);
+                about_the_diagrams::chapter_files(&results, &provenance)
             },
         },
         Chapter {

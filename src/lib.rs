@@ -24,7 +24,11 @@ pub use ndarray;
 pub use plotters;
 
 // Part II — the tutorial.
+pub mod about_the_diagrams;
+pub mod beyond_markov;
 pub mod destroying_and_generating;
+pub mod mashing_everything;
+pub mod shuffling_everything;
 
 // Part III — learning the destruction.
 pub mod diffusion_samplers;

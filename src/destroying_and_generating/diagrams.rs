@@ -3,14 +3,18 @@
 use super::channel::{numbered, Channel};
 use super::information::Distribution;
 use super::named_channels::*;
-use crate::diagram::{ArrowKind, Diagram};
+use crate::diagram::Diagram;
 use crate::numbers::Rational;
 
-/// `A =first=> B`.
+/// `A =first=> B`, with Alice's prior when it fits her messages (so the checker can
+/// verify every claim).
 fn single(first: &Channel<Rational>) -> Diagram {
     let mut d = Diagram::new();
     let a = d.person("A", &first.inputs);
     let b = d.person("B", &first.outputs);
+    if first.inputs == example_prior().alphabet {
+        d.prior(a, example_prior());
+    }
     d.channel(a, b, first);
     d
 }
@@ -30,7 +34,7 @@ fn chain(
 /// Every diagram the chapter shows, by file stem, in reading order.
 pub fn chapter_diagrams(prior: &Distribution<Rational>) -> Vec<(&'static str, Diagram)> {
     let identity_shortcut = |mut d: Diagram, a, a2| {
-        d.shortcut(a, a2, "Identity", ArrowKind::Morphism);
+        d.shortcut_channel(a, a2, &identity(3));
         d
     };
     let (cypher_decrypt, a, a2) = chain(&cypher(), &decrypt(), "A'");
