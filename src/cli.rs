@@ -168,57 +168,29 @@ pub struct Chapter {
     pub generate: fn(Scale, u64, &str) -> Result<GeneratedFiles, String>,
 }
 
+/// A chapter whose experiment cannot fail: `run`, then `chapter_files`, timed.
+macro_rules! chapter {
+    ($module:ident) => {
+        Chapter {
+            name: $module::CHAPTER,
+            generate: |scale, seed, command| {
+                let started = Instant::now();
+                let results = $module::run(scale, seed);
+                let provenance = provenance(command, scale, seed, started);
+                Ok($module::chapter_files(&results, &provenance))
+            },
+        }
+    };
+}
+
 /// Every generating chapter, in reading order.
 pub fn chapters() -> Vec<Chapter> {
     vec![
-        Chapter {
-            name: destroying_and_generating::CHAPTER,
-            generate: |scale, seed, command| {
-                let started = Instant::now();
-                let results = destroying_and_generating::run(scale, seed);
-                let provenance = provenance(command, scale, seed, started);
-                Ok(destroying_and_generating::chapter_files(
-                    &results,
-                    &provenance,
-                ))
-            },
-        },
-        Chapter {
-            name: mashing_everything::CHAPTER,
-            generate: |scale, seed, command| {
-                let started = Instant::now();
-                let results = mashing_everything::run(scale, seed);
-                let provenance = provenance(command, scale, seed, started);
-                mashing_everything::chapter_files(&results, &provenance)
-            },
-        },
-        Chapter {
-            name: shuffling_everything::CHAPTER,
-            generate: |scale, seed, command| {
-                let started = Instant::now();
-                let results = shuffling_everything::run(scale, seed);
-                let provenance = provenance(command, scale, seed, started);
-                shuffling_everything::chapter_files(&results, &provenance)
-            },
-        },
-        Chapter {
-            name: beyond_markov::CHAPTER,
-            generate: |scale, seed, command| {
-                let started = Instant::now();
-                let results = beyond_markov::run(scale, seed);
-                let provenance = provenance(command, scale, seed, started);
-                beyond_markov::chapter_files(&results, &provenance)
-            },
-        },
-        Chapter {
-            name: about_the_diagrams::CHAPTER,
-            generate: |scale, seed, command| {
-                let started = Instant::now();
-                let results = about_the_diagrams::run(scale, seed);
-                let provenance = provenance(command, scale, seed, started);
-                about_the_diagrams::chapter_files(&results, &provenance)
-            },
-        },
+        chapter!(destroying_and_generating),
+        chapter!(mashing_everything),
+        chapter!(shuffling_everything),
+        chapter!(beyond_markov),
+        chapter!(about_the_diagrams),
         Chapter {
             name: sampling_without_data::CHAPTER,
             generate: |scale, seed, command| {
