@@ -178,14 +178,11 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("kinds.md"), kinds_table(results));
     files.add(path("stories.md"), stories_table(results));
     files.add(path("provenance.md"), provenance.to_markdown());
-    for check in &results.diagrams {
-        files.add(
-            path(&format!("{}-claims.md", check.diagram)),
-            check.to_markdown(),
-        );
-    }
-    for (name, diagram) in chapter_diagrams(&example_prior()) {
-        files.add(path(&format!("{name}.svg")), diagram.to_svg());
-    }
+    crate::diagram::add_checked_diagrams(
+        &mut files,
+        CHAPTER,
+        &results.diagrams,
+        chapter_diagrams(&example_prior()),
+    );
     files
 }

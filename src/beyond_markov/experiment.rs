@@ -120,13 +120,7 @@ fn numbers(results: &ChapterResults) -> String {
         .iter()
         .map(|r| r.round_trip_error)
         .fold(0.0, f64::max);
-    let find = |name: &str| {
-        results
-            .diagrams
-            .iter()
-            .find(|d| d.diagram == name)
-            .expect("a chapter diagram")
-    };
+    let find = |name: &str| crate::diagram::DiagramCheck::named(&results.diagrams, name);
     let peak = results
         .levels
         .iter()
@@ -165,14 +159,11 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("numbers.md"), numbers(results));
     files.add(path("levels.md"), levels_table(results));
     files.add(path("provenance.md"), provenance.to_markdown());
-    for check in results.diagrams.iter().chain([&results.blind_guess]) {
-        files.add(
-            path(&format!("{}-claims.md", check.diagram)),
-            check.to_markdown(),
-        );
-    }
-    for (name, diagram) in chapter_diagrams() {
-        files.add(path(&format!("{name}.svg")), diagram.to_svg());
-    }
+    crate::diagram::add_checked_diagrams(
+        &mut files,
+        CHAPTER,
+        results.diagrams.iter().chain([&results.blind_guess]),
+        chapter_diagrams(),
+    );
     files
 }

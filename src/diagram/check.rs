@@ -104,7 +104,37 @@ impl fmt::Display for DiagramError {
 
 impl std::error::Error for DiagramError {}
 
-fn claim(kind: ClaimKind, statement: String, holds: bool, detail: String) -> Claim {
+impl DiagramCheck {
+    /// The check of the diagram called `name` among `checks` (a chapter's own list, so a
+    /// missing name is a programming error).
+    pub fn named<'a>(checks: &'a [DiagramCheck], name: &str) -> &'a DiagramCheck {
+        checks
+            .iter()
+            .find(|d| d.diagram == name)
+            .unwrap_or_else(|| panic!("no chapter diagram is called {name}"))
+    }
+}
+
+/// Adds a chapter's checked diagrams to its generated files: `<name>-claims.md` for every
+/// check and `<name>.svg` for every diagram.
+pub fn add_checked_diagrams<'a>(
+    files: &mut crate::report::GeneratedFiles,
+    chapter: &str,
+    checks: impl IntoIterator<Item = &'a DiagramCheck>,
+    diagrams: Vec<(&str, super::Diagram)>,
+) {
+    for check in checks {
+        files.add(
+            format!("{chapter}/{}-claims.md", check.diagram),
+            check.to_markdown(),
+        );
+    }
+    for (name, diagram) in diagrams {
+        files.add(format!("{chapter}/{name}.svg"), diagram.to_svg());
+    }
+}
+
+pub(super) fn claim(kind: ClaimKind, statement: String, holds: bool, detail: String) -> Claim {
     Claim {
         kind,
         statement,

@@ -17,7 +17,7 @@ mod draw;
 mod layout;
 mod sampled;
 
-pub use check::{Claim, ClaimKind, DiagramCheck, DiagramError};
+pub use check::{add_checked_diagrams, Claim, ClaimKind, DiagramCheck, DiagramError};
 pub use sampled::{ks_critical_value, ks_statistic, SampledArrow, SampledSource, KS_ALPHA};
 
 use crate::destroying_and_generating::{Channel, Distribution};

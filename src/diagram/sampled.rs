@@ -2,7 +2,7 @@
 //! works on samples. Functions are compared to float precision on the very same draws;
 //! "same marginal" is a two-sample Kolmogorov–Smirnov test on independent draws.
 
-use super::check::{Claim, ClaimKind, DiagramError};
+use super::check::{claim, Claim, ClaimKind, DiagramError};
 use super::{Action, ArrowKind, Diagram, Source};
 use crate::sampling::seeded_rng;
 use ndarray_rand::rand::rngs::StdRng;
@@ -105,15 +105,6 @@ pub fn ks_critical_value(alpha: f64, n: usize, m: usize) -> f64 {
 }
 
 type Samples = Vec<Option<Vec<Vec<f64>>>>;
-
-fn claim(kind: ClaimKind, statement: String, holds: bool, detail: String) -> Claim {
-    Claim {
-        kind,
-        statement,
-        holds,
-        detail,
-    }
-}
 
 /// Largest `|x − y| / (1 + |x|)` over paired draws.
 fn max_relative_error(xs: &[Vec<f64>], ys: &[Vec<f64>]) -> f64 {

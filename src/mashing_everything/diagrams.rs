@@ -2,7 +2,7 @@
 
 use super::processes::{Levels, Process};
 use crate::destroying_and_generating::named_channels::*;
-use crate::destroying_and_generating::{numbered, Distribution, Joint};
+use crate::destroying_and_generating::{numbered, Channel, Distribution, Joint};
 use crate::diagram::Diagram;
 use crate::numbers::Rational;
 
@@ -27,13 +27,18 @@ pub fn mash_to_singleton(prior: &Distribution<Rational>) -> Diagram {
 }
 // ANCHOR_END: singleton
 
-/// The "conquer" half: Guesses trained on the destruction pairs rebuild Bob and Alice.
-pub fn conquer(prior: &Distribution<Rational>) -> Diagram {
+/// The two Guesses that undo Mash and Mash': Alice given Bob, and Bob given Carol.
+fn guesses(prior: &Distribution<Rational>) -> (Channel<Rational>, Channel<Rational>) {
     let p_b = prior.through(&mash()).expect("Alice's alphabet");
-    let guess = posterior_guess(prior, &mash());
     let guess_prime = Joint::new(&p_b, &mash_prime())
         .expect("Bob's alphabet")
         .posterior("Guess'");
+    (posterior_guess(prior, &mash()), guess_prime)
+}
+
+/// The "conquer" half: Guesses trained on the destruction pairs rebuild Bob and Alice.
+pub fn conquer(prior: &Distribution<Rational>) -> Diagram {
+    let (guess, guess_prime) = guesses(prior);
     let mut d = Diagram::new();
     let a = d.node("A", &prior.alphabet);
     let b = d.node("B", &numbered(2));
@@ -56,11 +61,7 @@ pub fn conquer(prior: &Distribution<Rational>) -> Diagram {
 
 /// Generation from nothing: `* ⇀ B'' ⇀ A''`, which matches Alice.
 pub fn from_nothing(prior: &Distribution<Rational>) -> Diagram {
-    let p_b = prior.through(&mash()).expect("Alice's alphabet");
-    let guess = posterior_guess(prior, &mash());
-    let guess_prime = Joint::new(&p_b, &mash_prime())
-        .expect("Bob's alphabet")
-        .posterior("Guess'");
+    let (guess, guess_prime) = guesses(prior);
     let mut d = Diagram::new();
     let s = d.node("*", &star());
     let b2 = d.node("B''", &numbered(2));

@@ -243,13 +243,7 @@ fn models_table(results: &ChapterResults) -> String {
 }
 
 fn numbers(results: &ChapterResults) -> String {
-    let find = |name: &str| {
-        results
-            .diagrams
-            .iter()
-            .find(|d| d.diagram == name)
-            .expect("a chapter diagram")
-    };
+    let find = |name: &str| crate::diagram::DiagramCheck::named(&results.diagrams, name);
     let counts = |levels: &[LevelInformation]| {
         levels
             .iter()
@@ -346,14 +340,11 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("models.md"), models_table(results));
     files.add(path("questions.md"), questions_table());
     files.add(path("provenance.md"), provenance.to_markdown());
-    for check in &results.diagrams {
-        files.add(
-            path(&format!("{}-claims.md", check.diagram)),
-            check.to_markdown(),
-        );
-    }
-    for (name, diagram) in chapter_diagrams(&example_prior()) {
-        files.add(path(&format!("{name}.svg")), diagram.to_svg());
-    }
+    crate::diagram::add_checked_diagrams(
+        &mut files,
+        CHAPTER,
+        &results.diagrams,
+        chapter_diagrams(&example_prior()),
+    );
     files
 }

@@ -264,13 +264,7 @@ fn moments_table(results: &ChapterResults) -> String {
 }
 
 fn numbers(results: &ChapterResults) -> String {
-    let find = |name: &str| {
-        results
-            .diagrams
-            .iter()
-            .find(|d| d.diagram == name)
-            .expect("a chapter diagram")
-    };
+    let find = |name: &str| crate::diagram::DiagramCheck::named(&results.diagrams, name);
     let yes_no = |b: bool| (if b { "Yes" } else { "No" }).to_string();
     let separations: Vec<String> = results
         .separation
@@ -390,15 +384,12 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("chain.md"), chain_table(results));
     files.add(path("moments.md"), moments_table(results));
     files.add(path("provenance.md"), provenance.to_markdown());
-    for check in results.diagrams.iter().chain([&results.wrong_additivity]) {
-        files.add(
-            path(&format!("{}-claims.md", check.diagram)),
-            check.to_markdown(),
-        );
-    }
-    for (name, diagram) in chapter_diagrams() {
-        files.add(path(&format!("{name}.svg")), diagram.to_svg());
-    }
+    crate::diagram::add_checked_diagrams(
+        &mut files,
+        CHAPTER,
+        results.diagrams.iter().chain([&results.wrong_additivity]),
+        chapter_diagrams(),
+    );
     files.add(path("ddpm-steps.svg"), ddpm_figure(results, 500));
     files
 }

@@ -221,6 +221,15 @@ const H1_METRICS: [Metric; 4] = [
     Metric::W2,
 ];
 
+/// The `mean ± std` cells of one table row, joined.
+fn cells(values: &[SeedValues]) -> String {
+    values
+        .iter()
+        .map(|v| v.cell())
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 fn table_header(first: &[&str], metrics: &[Metric], extra: &str) -> String {
     let mut columns: Vec<String> = first.iter().map(|s| s.to_string()).collect();
     columns.extend(metrics.iter().map(|m| m.heading().to_string()));
@@ -498,11 +507,7 @@ pub fn h4_table(runs: &Runs) -> String {
             out.push_str(&format!(
                 "| {} | {steps} | {} | {}/{SEEDS} |\n",
                 objective_name(objective),
-                values
-                    .iter()
-                    .map(|v| v.cell())
-                    .collect::<Vec<_>>()
-                    .join(" | "),
+                cells(&values),
                 values[0].diverged()
             ));
         }
@@ -596,11 +601,7 @@ pub fn h5_table(runs: &Runs) -> String {
             .collect();
         out.push_str(&format!(
             "| {name} | {} | {}/{SEEDS} |\n",
-            values
-                .iter()
-                .map(|v| v.cell())
-                .collect::<Vec<_>>()
-                .join(" | "),
+            cells(&values),
             values[0].diverged()
         ));
     }
