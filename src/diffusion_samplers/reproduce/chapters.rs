@@ -257,6 +257,12 @@ pub fn results_files(runs: &Runs) -> GeneratedFiles {
             ("runs", all.len().to_string()),
             ("seeds", SEEDS.to_string()),
             ("iterations", super::claims::iterations(scale).to_string()),
+            (
+                "batch",
+                base_config("25gmm", 5, Destruction::Fixed, 0, scale)
+                    .batch
+                    .to_string(),
+            ),
             ("reproduced", count(summary::Outcome::Reproduced)),
             ("partly", count(summary::Outcome::Partly)),
             ("not_reproduced", count(summary::Outcome::NotReproduced)),
@@ -306,8 +312,10 @@ pub fn scaling_up_files(runs: &Runs) -> GeneratedFiles {
         ("outcome", verdict.outcome.word().to_string()),
     ];
     // A reference for the ELBO: log Z by plain Monte Carlo over the prior.
+    const PRIOR_DRAWS: usize = 200_000;
+    numbers.push(("prior_draws", PRIOR_DRAWS.to_string()));
     for k in [16usize, 32] {
-        let (log_z, se) = LatentClassifier::new(k).log_z_monte_carlo(200_000, 7);
+        let (log_z, se) = LatentClassifier::new(k).log_z_monte_carlo(PRIOR_DRAWS, 7);
         numbers.push((
             if k == 16 { "log_z_16" } else { "log_z_32" },
             format!("{log_z:.3} ± {se:.3}"),
