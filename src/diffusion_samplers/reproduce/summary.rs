@@ -258,7 +258,7 @@ pub fn h1_table(runs: &Runs) -> String {
                         if d == Destruction::Learned {
                             let fixed = runs.h1(target, steps, Destruction::Fixed, m);
                             let wins = paired_wins(&values, &fixed, m);
-                            cell.push_str(&format!(" [{wins}/{SEEDS}]"));
+                            cell.push_str(&format!(", wins {wins}/{SEEDS}"));
                         }
                         cell
                     })
@@ -347,7 +347,7 @@ pub fn h2_table(runs: &Runs) -> String {
                 .zip(H1_METRICS)
                 .zip(&fixed20)
                 .map(|((v, m), f)| match wins {
-                    true => format!("{} [{}/{SEEDS}]", v.cell(), paired_wins(v, f, m)),
+                    true => format!("{}, wins {}/{SEEDS}", v.cell(), paired_wins(v, f, m)),
                     false => v.cell(),
                 })
                 .collect::<Vec<_>>()
@@ -675,7 +675,10 @@ pub fn h6_table(runs: &Runs) -> String {
                         let fixed = runs.values(m, |s| {
                             base_config(target, 10, Destruction::Fixed, s, runs.scale)
                         });
-                        cell.push_str(&format!(" [{}/{SEEDS}]", paired_wins(&values, &fixed, m)));
+                        cell.push_str(&format!(
+                            ", wins {}/{SEEDS}",
+                            paired_wins(&values, &fixed, m)
+                        ));
                     }
                     cell
                 })
