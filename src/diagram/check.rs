@@ -214,6 +214,17 @@ impl Diagram {
             .ok_or_else(|| DiagramError::UnknownPerson(name.into()))
     }
 
+    /// "`u` to `v` commutes: path = path = …", the claim that all `paths` agree.
+    pub(super) fn commutes_statement(&self, u: usize, v: usize, paths: &[Vec<usize>]) -> String {
+        let names: Vec<String> = paths.iter().map(|p| self.path_names(p)).collect();
+        format!(
+            "{} to {} commutes: {}",
+            self.people[u].name,
+            self.people[v].name,
+            names.join(" = ")
+        )
+    }
+
     pub(super) fn path_names(&self, path: &[usize]) -> String {
         path.iter()
             .map(|&k| self.arrows[k].label.clone())
@@ -432,13 +443,7 @@ impl Diagram {
                         }
                     }
                 }
-                let names: Vec<String> = paths.iter().map(|p| self.path_names(p)).collect();
-                let statement = format!(
-                    "{} to {} commutes: {}",
-                    self.people[u].name,
-                    self.people[v].name,
-                    names.join(" = ")
-                );
+                let statement = self.commutes_statement(u, v, &paths);
                 claims.push(claim(ClaimKind::Commutes, statement, holds, detail));
             }
         }

@@ -257,13 +257,7 @@ impl Diagram {
                 for p in &paths[1..] {
                     error = error.max(max_relative_error(&reference, &run(p, &mut rng)?));
                 }
-                let names: Vec<String> = paths.iter().map(|p| self.path_names(p)).collect();
-                let statement = format!(
-                    "{} to {} commutes: {}",
-                    self.people[u].name,
-                    self.people[v].name,
-                    names.join(" = ")
-                );
+                let statement = self.commutes_statement(u, v, &paths);
                 let detail = format!("paths differ by at most {error:.1e} (relative)");
                 claims.push(claim(
                     ClaimKind::Commutes,
