@@ -26,6 +26,10 @@ use std::fmt::Write;
 /// The chapter's folder under `book/generated/`.
 pub const CHAPTER: &str = "shuffling-everything";
 
+/// The small shuffle `δ` of the separation example: two images drift apart in units of
+/// the accumulated noise scale.
+const SEPARATION_DELTA: f64 = 0.01;
+
 /// The tutorial's bound on `P(Z = z)` after 25 Shuffles.
 pub fn bounds() -> (Rational, Rational) {
     (
@@ -152,7 +156,7 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
                 n,
                 super::gaussian_shuffle::separation_after(
                     n,
-                    |x, r| gaussian_shuffle(x, 0.01, r),
+                    |x, r| gaussian_shuffle(x, SEPARATION_DELTA, r),
                     draws / 4,
                     &mut rng,
                 ),
@@ -325,6 +329,7 @@ fn numbers(results: &ChapterResults) -> String {
                 .first_failure()
                 .unwrap_or_else(|| "none".into()),
         ),
+        ("separation_delta", SEPARATION_DELTA.to_string()),
         ("separations", separations.join(", ")),
         ("vp_variances", variances.join(", ")),
         (
