@@ -1,7 +1,9 @@
 //! Training throughput of the diffusion sampler (chapter "Sampling without data"):
 //! milliseconds per iteration at the reference configuration (25GMM, batch 300, width 64,
 //! trajectory balance), and achieved GFLOP/s against this machine's GEMM throughput.
-//! Writes `book/generated/benchmarks/train-iteration.md`. Run: `cargo bench --bench train_iteration`.
+//! Writes `book/generated/benchmarks/train-iteration.md`. Run: `cargo bench --bench train_iteration`;
+//! `cargo bench --bench train_iteration -- "T = 100"` times only the matching cases (and
+//! leaves the table alone).
 
 use destroy_then_generate::dfdx::prelude::*;
 use destroy_then_generate::diffusion_samplers::kernels::Destruction;
@@ -88,12 +90,20 @@ fn main() {
             false,
         ),
     ];
+    // A case filter: the first argument that is not a flag.
+    let only: Option<String> = std::env::args().skip(1).find(|arg| !arg.starts_with("--"));
     let gemm = gemm_gflops();
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
     let mut table = String::from(
         "| configuration | ms / iteration | GFLOP/s achieved | share of GEMM peak |\n|---|---|---|---|\n",
     );
     for (name, steps, destruction, off_policy) in cases {
+        if only
+            .as_ref()
+            .is_some_and(|only| !name.contains(only.as_str()))
+        {
+            continue;
+        }
         let mut config = TrainConfig {
             batch: BATCH,
             iterations: 1_000_000,
@@ -133,6 +143,9 @@ fn main() {
          Median of repeated iterations; RAYON_NUM_THREADS = {threads}; crate version {}; measured by `cargo bench --bench train_iteration`.\n",
         destroy_then_generate::VERSION
     ));
+    if only.is_some() {
+        return;
+    }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("book/generated/benchmarks");
     std::fs::create_dir_all(&dir).expect("create the benchmark folder");
     std::fs::write(dir.join("train-iteration.md"), &table).expect("write the benchmark table");
