@@ -1,7 +1,7 @@
 //! The two Gaussian kernels of a `T`-step sampler started at `x_0 = 0`: generation
 //! `p→(x_{n+1} | x_n)` and destruction `p←(x_n | x_{n+1})`, as means and log-variances.
 
-use super::network::{Backbone, GaussianHead, KernelNet, LogZ, Rows};
+use super::network::{Backbone, HeadOutput, KernelNet, LogZ, Rows, TimeTable};
 use super::Dev;
 use crate::dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -132,16 +132,16 @@ impl KernelConfig {
     }
 
     // ANCHOR: generation_kernel
-    /// Generation kernel at rows `x_n` (step `n = step[i]` for row `i`):
+    /// Generation kernel at rows `x_n`, from the network's raw outputs `(u, v)` there:
     /// `p→(x_{n+1} | x_n) = N(x_n + Δt·u, σ²Δt·exp(ℓ))` with `ℓ = R·tanh(v)`.
-    pub fn generation<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
+    pub fn generation<const D: usize, T: Tape<f32, Dev>>(
         &self,
-        backbone: &Backbone<D, f32, Dev>,
-        head: &GaussianHead<D, f32, Dev>,
+        out: HeadOutput<D, T>,
         x: Rows<D, T>,
-        step: &[usize],
-    ) -> GaussianRows<D, T> {
-        let out = head.forward(backbone.forward(x.retaped::<T>(), &self.times(), step));
+    ) -> GaussianRows<D, T>
+    where
+        T: Merge<T>,
+    {
         let drift = out.mean.clamp(-DRIFT_CLIP, DRIFT_CLIP);
         let mean = x + drift * self.dt() as f32;
         let log_var = self.bound(out.log_var, self.log_var_range) + self.log_step_var();
@@ -180,17 +180,16 @@ impl KernelConfig {
     // ANCHOR_END: bridge
 
     // ANCHOR: learned_destruction
-    /// The learned destruction at rows `x_{n+1}`: a bounded residual around the bridge,
+    /// The learned destruction at rows `x_{n+1}` (step `n + 1 = next_step[i]`), from the
+    /// network's raw outputs `(m, s)` there: a bounded residual around the bridge,
     /// `mean = n/(n+1)·x_{n+1} + σ√Δt·M·tanh(m/M)`,
     /// `log var = log(σ²Δt·n/(n+1)) + R_b·tanh(s)`. A zero head gives back the bridge.
     pub fn learned_destruction<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
         &self,
-        backbone: &Backbone<D, f32, Dev>,
-        head: &GaussianHead<D, f32, Dev>,
+        out: HeadOutput<D, T>,
         x_next: Rows<D, T>,
         next_step: &[usize],
     ) -> GaussianRows<D, T> {
-        let out = head.forward(backbone.forward(x_next.retaped::<T>(), &self.times(), next_step));
         let bridge = self.bridge(x_next, next_step);
         let m_range = self.destruction_mean_range as f32;
         let step_std = (self.sigma2 * self.dt()).sqrt() as f32;
@@ -233,21 +232,55 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
     ) -> GaussianRows<D, T> {
         match config.destruction {
             Destruction::Fixed => config.bridge(x_next, next_step),
-            Destruction::Learned => config.learned_destruction(
-                self.destruction_backbone(config),
-                &self.destruction.head,
-                x_next,
-                next_step,
-            ),
+            Destruction::Learned => {
+                let out = self.destruction_backbone(config).forward(
+                    &self.destruction.head,
+                    x_next.retaped::<T>(),
+                    &config.times(),
+                    next_step,
+                );
+                config.learned_destruction(out, x_next, next_step)
+            }
         }
     }
 
+    /// The generation kernel at rows `x` (step `n = step[i]` for row `i`).
     pub fn generation_kernel<T: Tape<f32, Dev> + Merge<T>>(
         &self,
         config: &KernelConfig,
         x: Rows<D, T>,
         step: &[usize],
     ) -> GaussianRows<D, T> {
-        config.generation(&self.generation.backbone, &self.generation.head, x, step)
+        let generation = &self.generation;
+        let out =
+            generation
+                .backbone
+                .forward(&generation.head, x.retaped::<T>(), &config.times(), step);
+        config.generation(out, x)
+    }
+
+    /// The generation network's time features at every generation step `0..T`, for a
+    /// loop that draws one step at a time ([`generation_kernel_with`](Self::generation_kernel_with)).
+    pub fn generation_times<T: Tape<f32, Dev> + Merge<T>>(
+        &self,
+        config: &KernelConfig,
+    ) -> TimeTable<T> {
+        let steps: Vec<usize> = (0..config.steps).collect();
+        self.generation.backbone.time.table(&config.times(), &steps)
+    }
+
+    /// [`generation_kernel`](Self::generation_kernel) with shared time features.
+    pub fn generation_kernel_with<T: Tape<f32, Dev> + Merge<T>>(
+        &self,
+        config: &KernelConfig,
+        x: Rows<D, T>,
+        times: &TimeTable<T>,
+        step: &[usize],
+    ) -> GaussianRows<D, T> {
+        let generation = &self.generation;
+        let out = generation
+            .backbone
+            .forward_with(&generation.head, x.retaped::<T>(), times, step);
+        config.generation(out, x)
     }
 }

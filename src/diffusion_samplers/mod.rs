@@ -9,6 +9,7 @@
 pub mod activation;
 pub mod evaluate;
 pub mod experiment;
+pub mod fused_network;
 pub mod kernels;
 pub mod mmd;
 pub mod network;
@@ -22,7 +23,6 @@ pub mod train;
 pub mod training_run;
 pub mod trajectory;
 pub mod transport;
-pub mod trunk;
 
 pub use network::{HARMONICS, WIDTH};
 pub use target::{

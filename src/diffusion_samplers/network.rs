@@ -218,46 +218,89 @@ impl TimeEmbedding<f32, Dev> {
 }
 // ANCHOR_END: time_embedding
 
-impl<const D: usize> Backbone<D, f32, Dev> {
-    /// Hidden features for rows `x` at times `times[time_index[i]]`: the time embedding is
-    /// computed once per distinct time used and gathered, not once per row.
-    pub fn forward<T: Tape<f32, Dev> + Merge<T>>(
+/// Time features of grid times, embedded once and shared by every network call of a
+/// pass (a sampling loop calls the network once per step, each time at one grid time).
+/// The embedding's own backward steps travel separately, handed to the pass's result
+/// once by [`attach`](Self::attach).
+/// Introduced in chapter "Sampling without data".
+pub struct TimeTable<T> {
+    /// One row per embedded time.
+    features: Hidden<NoneTape>,
+    /// Grid index → its row in `features`, for the embedded times.
+    row_of: Vec<Option<usize>>,
+    tape: T,
+}
+
+impl TimeEmbedding<f32, Dev> {
+    /// The features of `times[k]` for every grid index `k` in `used`.
+    pub fn table<T: Tape<f32, Dev> + Merge<T>>(
         &self,
-        x: Rows<D, T>,
         times: &[f32],
-        time_index: &[usize],
-    ) -> Hidden<T> {
-        // Only the times some row uses: a sampling step uses one of the T + 1.
-        let mut used: Vec<usize> = time_index.to_vec();
+        used: &[usize],
+    ) -> TimeTable<T> {
+        let mut used: Vec<usize> = used.to_vec();
         used.sort_unstable();
         used.dedup();
         let used_times: Vec<f32> = used.iter().map(|&k| times[k]).collect();
-        let row_of: Vec<usize> = time_index
-            .iter()
-            .map(|k| used.binary_search(k).expect("a used time"))
-            .collect();
-        let table: Hidden<T> = self.time.forward(&used_times);
-        self.trunk(x, table, &row_of)
-    }
-}
-
-impl<const I: usize, const O: usize> ZeroLinear<I, O, f32, Dev> {
-    pub fn forward<T: Tape<f32, Dev>>(
-        &self,
-        x: Tensor<(usize, Const<I>), f32, Dev, T>,
-    ) -> Tensor<(usize, Const<O>), f32, Dev, T> {
-        let n = x.shape().0;
-        x.matmul(self.weight.retaped::<T>().permute())
-            + self.bias.retaped::<T>().broadcast_like(&(n, Const::<O>))
-    }
-}
-
-impl<const D: usize> GaussianHead<D, f32, Dev> {
-    pub fn forward<T: Tape<f32, Dev>>(&self, h: Hidden<T>) -> HeadOutput<D, T> {
-        let log_var = self.log_var.forward(h.retaped::<T>());
-        HeadOutput {
-            mean: self.mean.forward(h),
-            log_var,
+        let mut row_of = vec![None; times.len()];
+        for (row, &k) in used.iter().enumerate() {
+            row_of[k] = Some(row);
         }
+        let (features, tape) = self.forward::<T>(&used_times).split_tape();
+        TimeTable {
+            features,
+            row_of,
+            tape,
+        }
+    }
+}
+
+impl<T: Tape<f32, Dev> + Merge<T>> TimeTable<T> {
+    /// The table as one network call's input, and each row's index into it.
+    fn input(&self, time_index: &[usize]) -> (Hidden<T>, Vec<usize>) {
+        let rows = time_index
+            .iter()
+            .map(|&k| self.row_of[k].expect("a time of the table"))
+            .collect();
+        (self.features.retaped(), rows)
+    }
+
+    /// Hands the embedding's backward steps to `result`, a value the loss depends on
+    /// (without it the time embedding would get no gradient).
+    pub fn attach<S: Shape>(self, result: Tensor<S, f32, Dev, T>) -> Tensor<S, f32, Dev, T> {
+        let (result, tape) = result.split_tape();
+        result.put_tape(tape.merge(self.tape))
+    }
+}
+
+impl<const D: usize> Backbone<D, f32, Dev> {
+    /// The head's raw outputs for rows `x` at times `times[time_index[i]]`, embedding
+    /// only the times some row uses.
+    pub fn forward<T: Tape<f32, Dev> + Merge<T>>(
+        &self,
+        head: &GaussianHead<D, f32, Dev>,
+        x: Rows<D, T>,
+        times: &[f32],
+        time_index: &[usize],
+    ) -> HeadOutput<D, T> {
+        let table = self.time.table::<T>(times, time_index);
+        let out = self.forward_with(head, x, &table, time_index);
+        HeadOutput {
+            mean: table.attach(out.mean),
+            log_var: out.log_var,
+        }
+    }
+
+    /// [`forward`](Self::forward) with the time features of a shared table (whose
+    /// [`attach`](TimeTable::attach) the caller owes once per pass).
+    pub fn forward_with<T: Tape<f32, Dev> + Merge<T>>(
+        &self,
+        head: &GaussianHead<D, f32, Dev>,
+        x: Rows<D, T>,
+        table: &TimeTable<T>,
+        time_index: &[usize],
+    ) -> HeadOutput<D, T> {
+        let (features, index) = table.input(time_index);
+        self.head_outputs(head, x, features, &index)
     }
 }

@@ -510,8 +510,11 @@ impl<const D: usize> Trainer<D> {
         let mut states: Vec<Rows<D, Owned>> = vec![x.retaped()];
         let mut log_pf: Tensor<(usize,), f32, Dev, Owned> = dev.zeros_like(&(batch,)).retaped();
         let half_log_2pi = 0.5 * (2.0 * std::f32::consts::PI).ln();
+        let times = self.nets.generation_times::<Owned>(kernel);
         for n in 0..steps {
-            let step = self.nets.generation_kernel(kernel, x, &vec![n; batch]);
+            let step = self
+                .nets
+                .generation_kernel_with(kernel, x, &times, &vec![n; batch]);
             let noise: Vec<f32> = (0..batch * D).map(|_| StandardNormal.sample(rng)).collect();
             let noise: Rows<D, NoneTape> = dev.tensor_from_vec(noise, (batch, Const::<D>));
             // log N(μ + σξ; μ, σ²) = Σ_d (−ξ_d²/2 − ℓ_d/2 − log(2π)/2)
@@ -523,6 +526,7 @@ impl<const D: usize> Trainer<D> {
             x = step.mean + (step.log_var * 0.5).exp() * noise;
             states.push(x.retaped());
         }
+        let log_pf = times.attach(log_pf);
         let mut log_pb: Tensor<(usize,), f32, Dev, Owned> = dev.zeros_like(&(batch,)).retaped();
         for next in 2..=steps {
             let kernel_rows = self.nets.destruction_kernel(

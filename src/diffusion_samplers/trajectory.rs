@@ -75,9 +75,10 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
         let dev = self.log_z.value.device().clone();
         let mut states = States::zeros((config.steps + 1, batch, D));
         let mut log_pf = dev.zeros_like(&(batch,)).retaped::<T>();
+        let times = self.generation_times::<T>(config);
         for n in 0..config.steps {
             let x = rows::<D>(&dev, &states, n, n + 1).retaped::<T>();
-            let kernel = self.generation_kernel(config, x, &vec![n; batch]);
+            let kernel = self.generation_kernel_with(config, x, &times, &vec![n; batch]);
             let (mean, log_var) = (kernel.mean.as_vec(), kernel.log_var.as_vec());
             let mut next = states.index_axis_mut(NdAxis(0), n + 1);
             for (i, x) in next.iter_mut().enumerate() {
@@ -89,7 +90,7 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
                 log_pf = log_pf + kernel.log_density(rows::<D>(&dev, &states, n + 1, n + 2));
             }
         }
-        (states, log_pf)
+        (states, times.attach(log_pf))
     }
     // ANCHOR_END: generate
 
@@ -190,4 +191,67 @@ pub fn final_states(states: &States) -> Array2<f32> {
 /// `log R(x_T)` of each trajectory.
 pub fn final_log_reward<Tg: Target + ?Sized>(target: &Tg, states: &States) -> Array1<f32> {
     log_density_values(target, &final_states(states))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diffusion_samplers::kernels::Destruction;
+    use ndarray_rand::rand::SeedableRng;
+
+    /// Sampling scores each step with the network outputs that drew it, from time
+    /// features embedded once for the whole loop; scoring the finished trajectories in
+    /// one batched pass must give the same `Σ log p→` and the same gradients, down to
+    /// the time embedding.
+    #[test]
+    fn scoring_while_sampling_equals_scoring_afterwards() {
+        let dev: Dev = Dev::seed_from_u64(11);
+        let mut nets = SamplerNets::<2, f32, Dev>::new(&dev);
+        let head = &mut nets.generation.head;
+        for layer in [&mut head.mean, &mut head.log_var] {
+            layer.weight = dev.sample_normal::<Rank2<2, 64>>() * 0.3;
+            layer.bias = dev.sample_normal::<Rank1<2>>() * 0.3;
+        }
+        let config = KernelConfig {
+            steps: 4,
+            destruction: Destruction::Fixed,
+            ..KernelConfig::default()
+        };
+        let mut rng = StdRng::seed_from_u64(2);
+        let (states, while_sampling) =
+            nets.generate_scored::<OwnedTape<f32, Dev>>(&config, 5, 0.0, &mut rng);
+        let afterwards = nets.log_pf::<OwnedTape<f32, Dev>>(&config, &states);
+        let (a, b) = (while_sampling.as_vec(), afterwards.as_vec());
+        let grads = [while_sampling, afterwards].map(|log_pf| log_pf.sum().backward());
+        let net = &nets.generation;
+        let close = |x: &[f32], y: &[f32], what: &str| {
+            assert_eq!(x.len(), y.len());
+            for (x, y) in x.iter().zip(y) {
+                assert!(
+                    (x - y).abs() <= 1e-4 * (1.0 + y.abs()),
+                    "{what}: {x} vs {y}"
+                );
+            }
+        };
+        close(&a, &b, "log p→");
+        let both = |get: &dyn Fn(&Gradients<f32, Dev>) -> Vec<f32>, what: &str| {
+            let (x, y) = (get(&grads[0]), get(&grads[1]));
+            assert!(y.iter().any(|v| *v != 0.0), "{what}: a gradient to compare");
+            close(&x, &y, what);
+        };
+        both(&|g| g.get(&net.backbone.time.phase).as_vec(), "time phase");
+        both(
+            &|g| g.get(&net.backbone.time.out.weight).as_vec(),
+            "time output weight",
+        );
+        both(
+            &|g| g.get(&net.backbone.hidden1.weight).as_vec(),
+            "hidden weight",
+        );
+        both(&|g| g.get(&net.head.mean.weight).as_vec(), "mean head");
+        both(
+            &|g| g.get(&net.head.log_var.bias).as_vec(),
+            "log-variance head",
+        );
+    }
 }
