@@ -134,14 +134,11 @@ impl KernelConfig {
     // ANCHOR: generation_kernel
     /// Generation kernel at rows `x_n`, from the network's raw outputs `(u, v)` there:
     /// `p→(x_{n+1} | x_n) = N(x_n + Δt·u, σ²Δt·exp(ℓ))` with `ℓ = R·tanh(v)`.
-    pub fn generation<const D: usize, T: Tape<f32, Dev>>(
+    pub fn generation<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
         &self,
         out: HeadOutput<D, T>,
         x: Rows<D, T>,
-    ) -> GaussianRows<D, T>
-    where
-        T: Merge<T>,
-    {
+    ) -> GaussianRows<D, T> {
         let drift = out.mean.clamp(-DRIFT_CLIP, DRIFT_CLIP);
         let mean = x + drift * self.dt() as f32;
         let log_var = self.bound(out.log_var, self.log_var_range) + self.log_step_var();
