@@ -10,7 +10,9 @@ use crate::dfdx::prelude::*;
 
 /// `tanh(x)` to within a few float32 rounding errors, as a ratio of two polynomials on
 /// `[−7.9, 7.9]`; outside, exactly ±1 as `tanh` is in float32 (so GELU's gradient is
-/// exactly 1 or 0 there). A select, not a branch, so loops vectorise.
+/// exactly 1 or 0 there). A select, not a branch, so loops vectorise. The polynomials
+/// use fused multiply-adds: one rounding each, and exactly the same result whether the
+/// CPU fuses them in hardware or the C library does it in software.
 #[inline(always)]
 #[allow(clippy::excessive_precision)] // the coefficients as published
 pub fn fast_tanh(x: f32) -> f32 {
@@ -19,15 +21,15 @@ pub fn fast_tanh(x: f32) -> f32 {
     let outside = x.abs() >= CLAMP;
     let x = x.clamp(-CLAMP, CLAMP);
     let x2 = x * x;
-    let p = x2 * -2.760_768_5e-16 + 2.000_187_9e-13;
-    let p = x2 * p - 8.604_672e-11;
-    let p = x2 * p + 5.122_297e-8;
-    let p = x2 * p + 1.485_722_4e-5;
-    let p = x2 * p + 6.372_619e-4;
-    let p = x2 * p + 4.893_524_5e-3;
-    let q = x2 * 1.198_258_4e-6 + 1.185_347e-4;
-    let q = x2 * q + 2.268_434_6e-3;
-    let q = x2 * q + 4.893_525e-3;
+    let p = x2.mul_add(-2.760_768_5e-16, 2.000_187_9e-13);
+    let p = x2.mul_add(p, -8.604_672e-11);
+    let p = x2.mul_add(p, 5.122_297e-8);
+    let p = x2.mul_add(p, 1.485_722_4e-5);
+    let p = x2.mul_add(p, 6.372_619e-4);
+    let p = x2.mul_add(p, 4.893_524_5e-3);
+    let q = x2.mul_add(1.198_258_4e-6, 1.185_347e-4);
+    let q = x2.mul_add(q, 2.268_434_6e-3);
+    let q = x2.mul_add(q, 4.893_525e-3);
     let inside = x * p / q;
     if outside {
         saturated
@@ -42,21 +44,23 @@ const CUBIC: f32 = 0.044_715;
 /// The `tanh` inside GELU at pre-activation `v`: `tanh(√(2/π)(v + 0.044715v³))`.
 #[inline(always)]
 pub fn gelu_tanh(v: f32) -> f32 {
-    fast_tanh(SQRT_2_OVER_PI * (v + CUBIC * v * v * v))
+    fast_tanh(SQRT_2_OVER_PI * (CUBIC * v * v).mul_add(v, v))
 }
 
 /// GELU from its pre-activation `v` and inner tanh `t`: `½v(1 + t)`.
 #[inline(always)]
 pub fn gelu_from_tanh(v: f32, t: f32) -> f32 {
-    0.5 * v * (1.0 + t)
+    let half_v = 0.5 * v;
+    half_v.mul_add(t, half_v)
 }
 
 /// GELU's derivative from `v` and its inner tanh `t`:
 /// `½(1 + t) + ½v(1 − t²)·√(2/π)(1 + 3·0.044715v²)`.
 #[inline(always)]
 pub fn gelu_slope(v: f32, t: f32) -> f32 {
-    let du = SQRT_2_OVER_PI * (1.0 + 3.0 * CUBIC * v * v);
-    0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du
+    let du = SQRT_2_OVER_PI * (3.0 * CUBIC * v).mul_add(v, 1.0);
+    let one_minus_t2 = (-t).mul_add(t, 1.0);
+    (0.5 * v * one_minus_t2).mul_add(du, 0.5 * (1.0 + t))
 }
 
 /// GELU, tanh form: `gelu(x) = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.

@@ -21,7 +21,8 @@ use super::network::{Backbone, GaussianHead, HeadOutput, Hidden, Rows, WIDTH};
 use super::Dev;
 use crate::dfdx::prelude::*;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+use std::ops::Range;
 
 /// Batches with fewer rows are not split: below this, waking a second thread costs
 /// more than it saves.
@@ -41,21 +42,12 @@ impl Affine {
         }
     }
 
-    /// `out += input · weightᵀ + bias` (each row gets the bias).
-    fn add_to(&self, input: &ArrayView2<f32>, out: &mut ArrayViewMut2<f32>) {
-        *out += &self.bias;
-        general_mat_mul(1.0, input, &self.weight.t(), 1.0, out);
-    }
-
-    /// `out = input · weightᵀ + bias`.
-    fn apply(&self, input: &ArrayView2<f32>, out: &mut ArrayViewMut2<f32>) {
-        out.fill(0.0);
-        self.add_to(input, out);
-    }
-
-    /// `out = beta · out + delta · weight`: (adds) the gradient at the layer's input.
-    fn back(&self, delta: &ArrayView2<f32>, beta: f32, out: &mut ArrayViewMut2<f32>) {
-        general_mat_mul(1.0, delta, &self.weight, beta, out);
+    /// `input · weightᵀ + bias`.
+    fn apply(&self, input: &Array2<f32>) -> Array2<f32> {
+        let shape = (input.nrows(), self.bias.len());
+        let mut out = self.bias.broadcast(shape).expect("bias rows").to_owned();
+        general_mat_mul(1.0, input, &self.weight.t(), 1.0, &mut out);
+        out
     }
 }
 
@@ -67,19 +59,20 @@ type Parameters<'a, const I: usize, const O: usize> = (
 
 /// GELU in place over a standard-layout block; with `slope`, also its derivative at
 /// each pre-activation (what the backward step multiplies by).
-fn activate(values: &mut ArrayViewMut2<f32>, slope: Option<&mut ArrayViewMut2<f32>>) {
+fn activate(values: &mut Array2<f32>, slope: Option<&mut Array2<f32>>) {
     let values = values.as_slice_mut().expect("standard layout");
     let slope = slope.map(|s| s.as_slice_mut().expect("standard layout"));
     gelu_slices(values, slope)
 }
 
-/// The GELU loop, compiled twice: for AVX2 (8 lanes, chosen at run time where the CPU
-/// has it) and for the baseline x86-64 or other target. Both are the same IEEE
-/// operations in the same order (no fused multiply-add), so results are bit-identical.
+/// The GELU loop, compiled twice: for AVX2 with hardware fused multiply-add (8 lanes,
+/// chosen at run time where the CPU has both) and for the baseline x86-64 or other
+/// target. Both are the same IEEE operations in the same order (a fused multiply-add
+/// is exactly rounded in hardware and in software alike), so results are bit-identical.
 fn gelu_slices(values: &mut [f32], slope: Option<&mut [f32]>) {
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU was just checked to support AVX2.
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU was just checked to support AVX2 and FMA.
         unsafe { gelu_slices_avx2(values, slope) };
         return;
     }
@@ -87,7 +80,7 @@ fn gelu_slices(values: &mut [f32], slope: Option<&mut [f32]>) {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
+#[target_feature(enable = "avx2,fma")]
 unsafe fn gelu_slices_avx2(values: &mut [f32], slope: Option<&mut [f32]>) {
     gelu_slices_portable(values, slope)
 }
@@ -110,113 +103,46 @@ fn gelu_slices_portable(values: &mut [f32], slope: Option<&mut [f32]>) {
     }
 }
 
-/// A block of rows that can be cut in two at a row.
-trait RowBlock: Sized + Send {
-    fn rows(&self) -> usize;
-    fn split_at(self, row: usize) -> (Self, Self);
-}
-
-/// Runs `work` on the two halves of `block`, in parallel where rayon has a second
-/// thread (a small block runs whole). Each row sees the same arithmetic either way.
-fn for_row_halves<B: RowBlock>(block: B, split_from: usize, work: &(impl Fn(B) + Sync)) {
-    let n = block.rows();
+/// The row ranges a batch of `n` rows is worked on in: two halves, or the whole batch
+/// when it is small. They depend on `n` only, never on the thread count, so results do
+/// not either.
+fn row_blocks(n: usize, split_from: usize) -> Vec<Range<usize>> {
     if n < split_from {
-        return work(block);
-    }
-    let (first, second) = block.split_at(n / 2);
-    rayon::join(|| work(first), || work(second));
-}
-
-/// Cuts each view in two at a row.
-fn split_views<'a, const K: usize>(
-    views: [ArrayViewMut2<'a, f32>; K],
-    row: usize,
-) -> ([ArrayViewMut2<'a, f32>; K], [ArrayViewMut2<'a, f32>; K]) {
-    let mut seconds = Vec::with_capacity(K);
-    let firsts = views.map(|view| {
-        let (first, second) = view.split_at(Axis(0), row);
-        seconds.push(second);
-        first
-    });
-    (
-        firsts,
-        seconds.try_into().expect("one second part per view"),
-    )
-}
-
-/// The forward pass over some rows: inputs, the three trunk layers' outputs and GELU
-/// slopes (slopes only when a backward step will need them), and the head's outputs.
-struct ForwardRows<'a> {
-    x: ArrayView2<'a, f32>,
-    index: &'a [usize],
-    hidden: [ArrayViewMut2<'a, f32>; 3],
-    slopes: Option<[ArrayViewMut2<'a, f32>; 3]>,
-    head: [ArrayViewMut2<'a, f32>; 2],
-}
-
-impl RowBlock for ForwardRows<'_> {
-    fn rows(&self) -> usize {
-        self.x.nrows()
-    }
-    fn split_at(self, row: usize) -> (Self, Self) {
-        let (x1, x2) = self.x.split_at(Axis(0), row);
-        let (i1, i2) = self.index.split_at(row);
-        let (h1, h2) = split_views(self.hidden, row);
-        let (s1, s2) = match self.slopes.map(|s| split_views(s, row)) {
-            Some((s1, s2)) => (Some(s1), Some(s2)),
-            None => (None, None),
-        };
-        let (o1, o2) = split_views(self.head, row);
-        let first = ForwardRows {
-            x: x1,
-            index: i1,
-            hidden: h1,
-            slopes: s1,
-            head: o1,
-        };
-        let second = ForwardRows {
-            x: x2,
-            index: i2,
-            hidden: h2,
-            slopes: s2,
-            head: o2,
-        };
-        (first, second)
+        vec![0..n]
+    } else {
+        vec![0..n / 2, n / 2..n]
     }
 }
 
-/// The backward chain over some rows: the head's output gradients, and the gradient at
-/// each trunk layer's pre-activation (`deltas[k]`) and at the input rows.
-struct BackwardRows<'a> {
-    head_grads: [ArrayView2<'a, f32>; 2],
-    slopes: [ArrayView2<'a, f32>; 3],
-    deltas: [ArrayViewMut2<'a, f32>; 3],
-    x_grad: ArrayViewMut2<'a, f32>,
+/// `work` on each of (at most two) inputs, in parallel where rayon has a second thread;
+/// results in input order.
+fn in_parallel<I: Send, R: Send>(inputs: Vec<I>, work: &(impl Fn(I) -> R + Sync)) -> Vec<R> {
+    assert!(inputs.len() <= 2, "at most two blocks");
+    let mut inputs = inputs.into_iter();
+    match (inputs.next(), inputs.next()) {
+        (Some(first), Some(second)) => {
+            let (first, second) = rayon::join(|| work(first), || work(second));
+            vec![first, second]
+        }
+        (first, _) => first.into_iter().map(work).collect(),
+    }
 }
 
-impl RowBlock for BackwardRows<'_> {
-    fn rows(&self) -> usize {
-        self.x_grad.nrows()
-    }
-    fn split_at(self, row: usize) -> (Self, Self) {
-        let head_grads = self.head_grads.map(|g| g.split_at(Axis(0), row));
-        let slopes = self.slopes.map(|s| s.split_at(Axis(0), row));
-        let (d1, d2) = split_views(self.deltas, row);
-        let (g1, g2) = self.x_grad.split_at(Axis(0), row);
-        let first = BackwardRows {
-            head_grads: head_grads.map(|g| g.0),
-            slopes: slopes.map(|s| s.0),
-            deltas: d1,
-            x_grad: g1,
-        };
-        let second = BackwardRows {
-            head_grads: head_grads.map(|g| g.1),
-            slopes: slopes.map(|s| s.1),
-            deltas: d2,
-            x_grad: g2,
-        };
-        (first, second)
-    }
+/// What the forward pass over a block of rows keeps for its backward pass.
+struct BlockPass {
+    x: Array2<f32>,
+    index: Vec<usize>,
+    hidden: [Array2<f32>; 3],
+    /// GELU's slope at each trunk layer (empty when no backward pass will run).
+    slopes: [Array2<f32>; 3],
+}
+
+/// One block's share of the gradients: every layer's weight and bias gradient summed
+/// over the block's rows, and the gradients of its input rows and of the time table.
+struct BlockGradients {
+    layers: [(Array2<f32>, Array1<f32>); 5],
+    x: Array2<f32>,
+    table: Array2<f32>,
 }
 
 /// The network's layers as arrays: state, hidden1, hidden2 of the trunk, then the
@@ -226,94 +152,92 @@ struct Layers {
     head: [Affine; 2],
 }
 
+/// `deltaᵀ · input` and the column sums of `delta`: a layer's weight and bias gradient.
+fn weight_gradient(delta: &Array2<f32>, input: &Array2<f32>) -> (Array2<f32>, Array1<f32>) {
+    (delta.t().dot(input), delta.sum_axis(Axis(0)))
+}
+
 impl Layers {
-    /// Forward over some rows: `h0 = GELU(table[index] + state(x))`, the two hidden
-    /// layers, then the head; outputs (and slopes) are written into the block's views.
-    fn forward(&self, table: &ArrayView2<f32>, block: ForwardRows) {
-        let ForwardRows {
+    /// Forward over one block: `h0 = GELU(table[index] + state(x))`, the two hidden
+    /// layers, then the head's two outputs.
+    fn forward(
+        &self,
+        table: &ArrayView2<f32>,
+        x: Array2<f32>,
+        index: Vec<usize>,
+        taped: bool,
+    ) -> (BlockPass, [Array2<f32>; 2]) {
+        let rows = x.nrows();
+        let state = &self.trunk[0];
+        let mut h0 =
+            Array2::from_shape_fn((rows, WIDTH), |(i, j)| table[[index[i], j]] + state.bias[j]);
+        general_mat_mul(1.0, &x, &state.weight.t(), 1.0, &mut h0);
+        let mut slopes = [(); 3].map(|_| Array2::zeros((if taped { rows } else { 0 }, WIDTH)));
+        activate(&mut h0, taped.then_some(&mut slopes[0]));
+        let mut h1 = self.trunk[1].apply(&h0);
+        activate(&mut h1, taped.then_some(&mut slopes[1]));
+        let mut h2 = self.trunk[2].apply(&h1);
+        activate(&mut h2, taped.then_some(&mut slopes[2]));
+        let outputs = [self.head[0].apply(&h2), self.head[1].apply(&h2)];
+        let pass = BlockPass {
             x,
             index,
-            hidden,
+            hidden: [h0, h1, h2],
             slopes,
-            head,
-        } = block;
-        let [mut h0, mut h1, mut h2] = hidden;
-        let [mut s0, mut s1, mut s2] = match slopes {
-            Some([a, b, c]) => [Some(a), Some(b), Some(c)],
-            None => [None, None, None],
         };
-        for (mut row, &k) in h0.rows_mut().into_iter().zip(index) {
-            row.assign(&table.row(k));
+        (pass, outputs)
+    }
+
+    /// Backward over one block, from the head's output gradients down to the input
+    /// rows and the time table; the slopes become the layers' deltas in place.
+    fn backward(
+        &self,
+        pass: BlockPass,
+        head_grads: [Array2<f32>; 2],
+        times: usize,
+    ) -> BlockGradients {
+        let BlockPass {
+            x,
+            index,
+            hidden: [h0, h1, h2],
+            slopes: [mut delta0, mut delta1, mut delta2],
+        } = pass;
+        let mut incoming = head_grads[0].dot(&self.head[0].weight);
+        general_mat_mul(
+            1.0,
+            &head_grads[1],
+            &self.head[1].weight,
+            1.0,
+            &mut incoming,
+        );
+        delta2 *= &incoming;
+        general_mat_mul(1.0, &delta2, &self.trunk[2].weight, 0.0, &mut incoming);
+        delta1 *= &incoming;
+        general_mat_mul(1.0, &delta1, &self.trunk[1].weight, 0.0, &mut incoming);
+        delta0 *= &incoming;
+        let mut table = Array2::zeros((times, WIDTH));
+        for (row, &k) in delta0.rows().into_iter().zip(&index) {
+            let mut target = table.row_mut(k);
+            target += &row;
         }
-        self.trunk[0].add_to(&x, &mut h0);
-        activate(&mut h0, s0.as_mut());
-        self.trunk[1].apply(&h0.view(), &mut h1);
-        activate(&mut h1, s1.as_mut());
-        self.trunk[2].apply(&h1.view(), &mut h2);
-        activate(&mut h2, s2.as_mut());
-        let [mut mean, mut log_var] = head;
-        self.head[0].apply(&h2.view(), &mut mean);
-        self.head[1].apply(&h2.view(), &mut log_var);
-    }
-
-    /// Backward over some rows, from the head's output gradients down to the input
-    /// rows: each delta is the incoming gradient times its layer's GELU slope.
-    fn backward_rows(&self, block: BackwardRows) {
-        let BackwardRows {
-            head_grads,
-            slopes,
-            deltas,
-            mut x_grad,
-        } = block;
-        let [mut delta0, mut delta1, mut delta2] = deltas;
-        self.head[0].back(&head_grads[0], 0.0, &mut delta2);
-        self.head[1].back(&head_grads[1], 1.0, &mut delta2);
-        delta2 *= &slopes[2];
-        self.trunk[2].back(&delta2.view(), 0.0, &mut delta1);
-        delta1 *= &slopes[1];
-        self.trunk[1].back(&delta1.view(), 0.0, &mut delta0);
-        delta0 *= &slopes[0];
-        self.trunk[0].back(&delta0.view(), 0.0, &mut x_grad);
+        BlockGradients {
+            layers: [
+                weight_gradient(&delta0, &x),
+                weight_gradient(&delta1, &h0),
+                weight_gradient(&delta2, &h1),
+                weight_gradient(&head_grads[0], &h2),
+                weight_gradient(&head_grads[1], &h2),
+            ],
+            x: delta0.dot(&self.trunk[0].weight),
+            table,
+        }
     }
 }
 
-/// A layer's gradients, copied out of dfdx's store so that layers can be worked on in
-/// parallel: `deltaᵀ · input` and the column sums of `delta` are added, then written back.
-struct LayerGradients {
-    weight: Array2<f32>,
-    bias: Array1<f32>,
-}
-
-impl LayerGradients {
-    fn take<const I: usize, const O: usize>(
-        grads: &mut Gradients<f32, Dev>,
-        (weight, bias): Parameters<'_, I, O>,
-    ) -> Result<Self, CpuError> {
-        let weight = grads.get_or_alloc_mut(weight)?.to_vec();
-        let bias = grads.get_or_alloc_mut(bias)?.to_vec();
-        Ok(LayerGradients {
-            weight: Array2::from_shape_vec((O, I), weight).expect("weight gradient"),
-            bias: Array1::from_vec(bias),
-        })
-    }
-
-    fn add(&mut self, delta: &ArrayView2<f32>, input: &ArrayView2<f32>) {
-        general_mat_mul(1.0, &delta.t(), input, 1.0, &mut self.weight);
-        self.bias += &delta.sum_axis(Axis(0));
-    }
-
-    fn put<const I: usize, const O: usize>(
-        self,
-        grads: &mut Gradients<f32, Dev>,
-        (weight, bias): Parameters<'_, I, O>,
-    ) -> Result<(), CpuError> {
-        grads
-            .get_or_alloc_mut(weight)?
-            .copy_from_slice(self.weight.as_slice().expect("standard layout"));
-        grads
-            .get_or_alloc_mut(bias)?
-            .copy_from_slice(self.bias.as_slice().expect("standard layout"));
-        Ok(())
+/// Adds `values` to a gradient buffer.
+fn accumulate(buffer: &mut [f32], values: &[f32]) {
+    for (g, v) in buffer.iter_mut().zip(values) {
+        *g += v;
     }
 }
 
@@ -347,6 +271,39 @@ impl<'a, const D: usize> NetworkParameters<'a, D> {
             head: [Affine::of(self.mean), Affine::of(self.log_var)],
         }
     }
+
+    /// Adds the blocks' weight and bias gradients to dfdx's gradient store.
+    fn add_gradients(
+        &self,
+        grads: &mut Gradients<f32, Dev>,
+        blocks: &[BlockGradients],
+    ) -> Result<(), CpuError> {
+        for block in blocks {
+            let [state, hidden1, hidden2, mean, log_var] = &block.layers;
+            add_layer(grads, self.state, state)?;
+            add_layer(grads, self.hidden1, hidden1)?;
+            add_layer(grads, self.hidden2, hidden2)?;
+            add_layer(grads, self.mean, mean)?;
+            add_layer(grads, self.log_var, log_var)?;
+        }
+        Ok(())
+    }
+}
+
+fn add_layer<const I: usize, const O: usize>(
+    grads: &mut Gradients<f32, Dev>,
+    (weight, bias): Parameters<'_, I, O>,
+    (weight_grad, bias_grad): &(Array2<f32>, Array1<f32>),
+) -> Result<(), CpuError> {
+    accumulate(
+        grads.get_or_alloc_mut(weight)?,
+        weight_grad.as_slice().expect("standard layout"),
+    );
+    accumulate(
+        grads.get_or_alloc_mut(bias)?,
+        bias_grad.as_slice().expect("standard layout"),
+    );
+    Ok(())
 }
 
 /// Rows of a tensor as an array.
@@ -388,91 +345,41 @@ impl<const D: usize> Backbone<D, f32, Dev> {
         let times = table_rows.nrows();
         // Parameters are read once per call (they change between steps, not within).
         let layers = NetworkParameters::of(self, head).layers();
-
         let taped = T::OWNS_TAPE;
-        let block = move |columns: usize| Array2::<f32>::zeros((n, columns));
-        let mut hidden = [block(WIDTH), block(WIDTH), block(WIDTH)];
-        let mut slopes = [(); 3].map(|_| block(if taped { WIDTH } else { 0 }));
-        let mut outputs = [block(D), block(D)];
-        let rows_block = ForwardRows {
-            x: rows.view(),
-            index,
-            hidden: hidden.each_mut().map(|a| a.view_mut()),
-            slopes: taped.then(|| slopes.each_mut().map(|a| a.view_mut())),
-            head: outputs.each_mut().map(|a| a.view_mut()),
-        };
-        for_row_halves(rows_block, split_from, &|b| {
-            layers.forward(&table_rows.view(), b)
-        });
 
+        let blocks = row_blocks(n, split_from);
+        let forward = in_parallel(blocks.clone(), &|range: Range<usize>| {
+            let x = rows.slice(s![range.clone(), ..]).to_owned();
+            layers.forward(&table_rows.view(), x, index[range].to_vec(), taped)
+        });
+        let (passes, outputs): (Vec<BlockPass>, Vec<[Array2<f32>; 2]>) =
+            forward.into_iter().unzip();
         let dev = x.device().clone();
-        let [mean, log_var] = outputs.map(|a| {
-            let (values, _) = a.into_raw_vec_and_offset();
+        let [mean, log_var] = [0, 1].map(|k| {
+            let values: Vec<f32> = outputs.iter().flat_map(|o| o[k].iter().copied()).collect();
             dev.tensor_from_vec(values, (n, Const::<D>))
         });
         if taped {
             let ids = (mean.clone(), log_var.clone());
             let (backbone, head) = (self.clone(), head.clone());
-            let index = index.to_vec();
             tape.add_backward_op(move |grads| {
-                let parameters = NetworkParameters::of(&backbone, &head);
-                let head_grads = [
-                    Array2::from_shape_vec((n, D), grads.get_or_alloc_mut(&ids.0)?.to_vec()),
-                    Array2::from_shape_vec((n, D), grads.get_or_alloc_mut(&ids.1)?.to_vec()),
-                ]
-                .map(|g| g.expect("head gradient shape"));
-                let mut deltas = [block(WIDTH), block(WIDTH), block(WIDTH)];
-                let mut x_grad = block(D);
-                let rows_block = BackwardRows {
-                    head_grads: head_grads.each_ref().map(|g| g.view()),
-                    slopes: slopes.each_ref().map(|s| s.view()),
-                    deltas: deltas.each_mut().map(|d| d.view_mut()),
-                    x_grad: x_grad.view_mut(),
-                };
-                for_row_halves(rows_block, split_from, &|b| layers.backward_rows(b));
-
-                // Weight gradients sum over all rows: one product per layer, the layers
-                // shared out between two threads.
-                let mut first = [
-                    LayerGradients::take(grads, parameters.hidden2)?,
-                    LayerGradients::take(grads, parameters.mean)?,
-                    LayerGradients::take(grads, parameters.log_var)?,
-                ];
-                let mut second = [
-                    LayerGradients::take(grads, parameters.hidden1)?,
-                    LayerGradients::take(grads, parameters.state)?,
-                ];
-                let [delta0, delta1, delta2] = &deltas;
-                let [h0, h1, h2] = &hidden;
-                rayon::join(
-                    || {
-                        first[0].add(&delta2.view(), &h1.view());
-                        first[1].add(&head_grads[0].view(), &h2.view());
-                        first[2].add(&head_grads[1].view(), &h2.view());
-                    },
-                    || {
-                        second[0].add(&delta1.view(), &h0.view());
-                        second[1].add(&delta0.view(), &rows.view());
-                    },
-                );
-                let [hidden2, mean, log_var] = first;
-                let [hidden1, state] = second;
-                hidden2.put(grads, parameters.hidden2)?;
-                mean.put(grads, parameters.mean)?;
-                log_var.put(grads, parameters.log_var)?;
-                hidden1.put(grads, parameters.hidden1)?;
-                state.put(grads, parameters.state)?;
-
-                let x_in = grads.get_or_alloc_mut(&x)?;
-                for (g, d) in x_in.iter_mut().zip(x_grad.iter()) {
-                    *g += d;
-                }
+                let mean_grad = grads.get_or_alloc_mut(&ids.0)?.to_vec();
+                let log_var_grad = grads.get_or_alloc_mut(&ids.1)?.to_vec();
+                let head_grads = [mean_grad, log_var_grad]
+                    .map(|g| Array2::from_shape_vec((n, D), g).expect("gradient shape"));
+                let work: Vec<_> = passes.into_iter().zip(blocks).collect();
+                let gradients = in_parallel(work, &|(pass, range): (BlockPass, Range<usize>)| {
+                    let head_grads = head_grads
+                        .each_ref()
+                        .map(|g| g.slice(s![range.clone(), ..]).to_owned());
+                    layers.backward(pass, head_grads, times)
+                });
+                NetworkParameters::of(&backbone, &head).add_gradients(grads, &gradients)?;
+                let x_grad: Vec<f32> = gradients.iter().flat_map(|g| g.x.iter().copied()).collect();
+                accumulate(grads.get_or_alloc_mut(&x)?, &x_grad);
                 let table_grad = grads.get_or_alloc_mut(&table)?;
-                let mut table_grad = ArrayViewMut2::from_shape((times, WIDTH), &mut table_grad[..])
-                    .expect("table gradient");
-                for (row, &k) in delta0.rows().into_iter().zip(&index) {
-                    let mut target = table_grad.row_mut(k);
-                    target += &row;
+                for block in &gradients {
+                    accumulate(table_grad, block.table.as_slice().expect("standard layout"));
                 }
                 Ok(())
             });
@@ -589,7 +496,25 @@ mod tests {
     }
 
     #[test]
-    fn splitting_the_rows_changes_no_bit_of_values_or_gradients() {
+    fn results_do_not_depend_on_the_thread_count() {
+        let c = case(9);
+        let with_threads = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                values_and_gradients(&c, |x, table| {
+                    c.backbone
+                        .head_outputs_split(&c.head, x, table, &c.index, 2)
+                })
+            })
+        };
+        assert_eq!(with_threads(1), with_threads(2));
+    }
+
+    #[test]
+    fn splitting_the_rows_keeps_values_and_gradients() {
         let c = case(9);
         let with = |split_from: usize| {
             values_and_gradients(&c, |x, table| {
@@ -597,7 +522,13 @@ mod tests {
                     .head_outputs_split(&c.head, x, table, &c.index, split_from)
             })
         };
-        assert_eq!(with(usize::MAX), with(2));
+        let (whole, halves) = (with(usize::MAX), with(2));
+        assert_eq!(
+            whole[..3],
+            halves[..3],
+            "outputs and row gradients are row by row"
+        );
+        assert_close(&whole, &halves);
     }
 
     #[test]
@@ -607,8 +538,12 @@ mod tests {
             c.backbone.head_outputs(&c.head, x, table, &c.index)
         });
         let plain = values_and_gradients(&c, |x, table| unfused(&c, x, table));
-        assert_eq!(fused.len(), plain.len());
-        for (k, (a, b)) in fused.iter().zip(&plain).enumerate() {
+        assert_close(&fused, &plain);
+    }
+
+    fn assert_close(ours: &[Vec<f32>], reference: &[Vec<f32>]) {
+        assert_eq!(ours.len(), reference.len());
+        for (k, (a, b)) in ours.iter().zip(reference).enumerate() {
             assert_eq!(a.len(), b.len());
             for (a, b) in a.iter().zip(b) {
                 assert!(
