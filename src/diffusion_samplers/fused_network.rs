@@ -18,6 +18,7 @@
 
 use super::activation::{gelu_from_tanh, gelu_slope, gelu_tanh};
 use super::network::{Backbone, GaussianHead, HeadOutput, Hidden, Rows, WIDTH};
+use super::values::values;
 use super::Dev;
 use crate::dfdx::prelude::*;
 use ndarray::linalg::general_mat_mul;
@@ -37,8 +38,8 @@ struct Affine {
 impl Affine {
     fn of<const I: usize, const O: usize>(parameters: Parameters<'_, I, O>) -> Self {
         Affine {
-            weight: Array2::from_shape_vec((O, I), parameters.0.as_vec()).expect("weight shape"),
-            bias: Array1::from_vec(parameters.1.as_vec()),
+            weight: Array2::from_shape_vec((O, I), values(parameters.0)).expect("weight shape"),
+            bias: Array1::from_vec(values(parameters.1)),
         }
     }
 
@@ -308,7 +309,7 @@ fn add_layer<const I: usize, const O: usize>(
 
 /// Rows of a tensor as an array.
 fn array<const C: usize, T>(rows: &Tensor<(usize, Const<C>), f32, Dev, T>) -> Array2<f32> {
-    Array2::from_shape_vec((rows.shape().0, C), rows.as_vec()).expect("row shape")
+    Array2::from_shape_vec((rows.shape().0, C), values(rows)).expect("row shape")
 }
 
 impl<const D: usize> Backbone<D, f32, Dev> {

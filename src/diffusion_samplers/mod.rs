@@ -23,6 +23,7 @@ pub mod train;
 pub mod training_run;
 pub mod trajectory;
 pub mod transport;
+pub mod values;
 
 pub use network::{HARMONICS, WIDTH};
 pub use target::{

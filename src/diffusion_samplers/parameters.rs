@@ -1,6 +1,7 @@
 //! Walking a network's trainable tensors: Adam with a state that can be saved, global
 //! gradient-norm clipping, and flat copies of the weights for checkpoints.
 
+use super::values::values;
 use super::Dev;
 use crate::dfdx::nn::tensor_collection::{
     RecursiveWalker, TensorCollection, TensorOptions, TensorVisitor, ViewTensorMut, ViewTensorRef,
@@ -91,7 +92,7 @@ impl TensorVisitor<f32, Dev> for AdamStep<'_> {
         if !opts.do_gradient_update {
             return Ok(None);
         }
-        let g = self.grads.get(t).as_vec();
+        let g = values(&self.grads.get(t));
         let a = &mut *self.adam;
         if a.moments.len() <= self.index {
             a.moments.push((vec![0.0; g.len()], vec![0.0; g.len()]));
@@ -103,7 +104,7 @@ impl TensorVisitor<f32, Dev> for AdamStep<'_> {
         let correction2 = 1.0 - a.beta2.powi(a.step as i32);
         let step_size = (a.lr / correction1) as f32;
         let (sqrt_c2, eps) = (correction2.sqrt() as f32, a.eps as f32);
-        let mut p = t.as_vec();
+        let mut p = values(t);
         for i in 0..p.len() {
             let gi = g[i] * self.scale;
             m[i] = b1 * m[i] + (1.0 - b1) * gi;
@@ -135,7 +136,7 @@ pub fn gradient_norm<M: TensorCollection<f32, Dev>>(
             t: &Tensor<S, f32, Dev>,
         ) -> Result<Option<Tensor<S, f32, Dev>>, Self::Err> {
             if opts.do_gradient_update {
-                let g = self.grads.get(t).as_vec();
+                let g = values(&self.grads.get(t));
                 self.sum_sq += g.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>();
             }
             Ok(None)

@@ -5,6 +5,7 @@
 use super::kernels::{KernelConfig, SamplerNets};
 use super::network::Rows;
 use super::target::{log_density_values, Target};
+use super::values::values;
 use super::Dev;
 use crate::dfdx::prelude::*;
 use ndarray::{s, Array1, Array2, Array3, Axis as NdAxis};
@@ -79,7 +80,7 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
         for n in 0..config.steps {
             let x = rows::<D>(&dev, &states, n, n + 1).retaped::<T>();
             let kernel = self.generation_kernel_with(config, x, &times, &vec![n; batch]);
-            let (mean, log_var) = (kernel.mean.as_vec(), kernel.log_var.as_vec());
+            let (mean, log_var) = (values(&kernel.mean), values(&kernel.log_var));
             let mut next = states.index_axis_mut(NdAxis(0), n + 1);
             for (i, x) in next.iter_mut().enumerate() {
                 let var = (log_var[i] as f64).exp() + exploration_std * exploration_std;
