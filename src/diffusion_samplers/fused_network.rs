@@ -107,6 +107,7 @@ fn gelu_slices_portable(values: &mut [f32], slope: Option<&mut [f32]>) {
 /// The row ranges a batch of `n` rows is worked on in: two halves, or the whole batch
 /// when it is small. They depend on `n` only, never on the thread count, so results do
 /// not either.
+#[allow(clippy::single_range_in_vec_init)] // one block, the whole batch, is meant
 fn row_blocks(n: usize, split_from: usize) -> Vec<Range<usize>> {
     if n < split_from {
         vec![0..n]
