@@ -39,6 +39,7 @@ pub mod cli;
 pub mod diagram;
 pub mod notebook;
 pub mod numbers;
+pub mod partner;
 pub mod plot;
 pub mod progress;
 pub mod report;

@@ -5,24 +5,24 @@
 //! Linear → GELU → Linear → GELU` and the two head layers are some twenty tape nodes,
 //! each allocating and copying a `rows × 64` buffer, plus a gather; for the small
 //! matrices of a sampler (64 × 64 weights) that bookkeeping cost several times the
-//! arithmetic. Here the forward pass is five matrix products on preallocated arrays,
+//! arithmetic. Here the forward pass is five matrix products on plain arrays,
 //! and one backward step on the tape writes the gradients of the weights, the input
 //! rows and the time table. The result is the same function with the same gradients
 //! (tested against the unfused dfdx graph).
 //!
-//! The row-wise work (forward pass, and the backward chain down to the input rows) runs
-//! on the two halves of the batch in parallel; the weight gradients, which sum over
-//! all rows, are one product each over the whole batch. Every number is computed by the
-//! same operations in the same order whether or not the rows are split, so results do
-//! not depend on the thread count (tested bit for bit).
+//! A large batch is split into two halves that run their whole forward and backward
+//! passes in parallel (each half's weight gradients are summed at the end). The split
+//! depends on the number of rows only, so results do not depend on the thread count
+//! (tested bit for bit).
 
 use super::activation::{gelu_from_tanh, gelu_slope, gelu_tanh};
 use super::network::{Backbone, GaussianHead, HeadOutput, Hidden, Rows, WIDTH};
 use super::values::values;
 use super::Dev;
 use crate::dfdx::prelude::*;
+use crate::partner;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{s, Array1, Array2, ArrayView2, Axis};
+use ndarray::{concatenate, s, Array1, Array2, ArrayView2, Axis};
 use std::ops::Range;
 
 /// Batches with fewer rows are not split: below this, waking a second thread costs
@@ -58,50 +58,53 @@ type Parameters<'a, const I: usize, const O: usize> = (
     &'a Tensor<Rank1<O>, f32, Dev>,
 );
 
-/// GELU in place over a standard-layout block; with `slope`, also its derivative at
-/// each pre-activation (what the backward step multiplies by).
-fn activate(values: &mut Array2<f32>, slope: Option<&mut Array2<f32>>) {
-    let values = values.as_slice_mut().expect("standard layout");
-    let slope = slope.map(|s| s.as_slice_mut().expect("standard layout"));
-    gelu_slices(values, slope)
+/// GELU in place over a standard-layout block; with `with_slope`, also returns its
+/// derivative at each pre-activation (what the backward step multiplies by), else an
+/// empty array.
+fn activate(values: &mut Array2<f32>, with_slope: bool) -> Array2<f32> {
+    let shape = (if with_slope { values.nrows() } else { 0 }, values.ncols());
+    let slope = gelu_slices(values.as_slice_mut().expect("standard layout"), with_slope);
+    Array2::from_shape_vec(shape, slope).expect("slope shape")
 }
 
 /// The GELU loop, compiled twice: for AVX2 with hardware fused multiply-add (8 lanes,
 /// chosen at run time where the CPU has both) and for the baseline x86-64 or other
 /// target. Both are the same IEEE operations in the same order (a fused multiply-add
 /// is exactly rounded in hardware and in software alike), so results are bit-identical.
-fn gelu_slices(values: &mut [f32], slope: Option<&mut [f32]>) {
+fn gelu_slices(values: &mut [f32], with_slope: bool) -> Vec<f32> {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU was just checked to support AVX2 and FMA.
-        unsafe { gelu_slices_avx2(values, slope) };
-        return;
+        return unsafe { gelu_slices_avx2(values, with_slope) };
     }
-    gelu_slices_portable(values, slope)
+    gelu_slices_portable(values, with_slope)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn gelu_slices_avx2(values: &mut [f32], slope: Option<&mut [f32]>) {
-    gelu_slices_portable(values, slope)
+unsafe fn gelu_slices_avx2(values: &mut [f32], with_slope: bool) -> Vec<f32> {
+    gelu_slices_portable(values, with_slope)
 }
 
 #[inline(always)]
-fn gelu_slices_portable(values: &mut [f32], slope: Option<&mut [f32]>) {
-    match slope {
-        Some(slope) => {
-            for (v, s) in values.iter_mut().zip(slope.iter_mut()) {
-                let t = gelu_tanh(*v);
-                *s = gelu_slope(*v, t);
-                *v = gelu_from_tanh(*v, t);
-            }
+fn gelu_slices_portable(values: &mut [f32], with_slope: bool) -> Vec<f32> {
+    if !with_slope {
+        for v in values.iter_mut() {
+            *v = gelu_from_tanh(*v, gelu_tanh(*v));
         }
-        None => {
-            for v in values.iter_mut() {
-                *v = gelu_from_tanh(*v, gelu_tanh(*v));
-            }
-        }
+        return Vec::new();
     }
+    // Written straight into fresh memory: no zero-filling first.
+    let mut slope = Vec::with_capacity(values.len());
+    for (s, v) in slope.spare_capacity_mut().iter_mut().zip(values.iter_mut()) {
+        let t = gelu_tanh(*v);
+        s.write(gelu_slope(*v, t));
+        *v = gelu_from_tanh(*v, t);
+    }
+    // SAFETY: the loop wrote the first `values.len()` elements (the capacity is at least
+    // that, and the zip runs over all of `values`).
+    unsafe { slope.set_len(values.len()) };
+    slope
 }
 
 /// The row ranges a batch of `n` rows is worked on in: two halves, or the whole batch
@@ -116,14 +119,14 @@ fn row_blocks(n: usize, split_from: usize) -> Vec<Range<usize>> {
     }
 }
 
-/// `work` on each of (at most two) inputs, in parallel where rayon has a second thread;
-/// results in input order.
+/// `work` on each of (at most two) inputs, the second on this thread's partner (see
+/// [`crate::partner`]); results in input order.
 fn in_parallel<I: Send, R: Send>(inputs: Vec<I>, work: &(impl Fn(I) -> R + Sync)) -> Vec<R> {
     assert!(inputs.len() <= 2, "at most two blocks");
     let mut inputs = inputs.into_iter();
     match (inputs.next(), inputs.next()) {
         (Some(first), Some(second)) => {
-            let (first, second) = rayon::join(|| work(first), || work(second));
+            let (first, second) = partner::join(|| work(first), || work(second));
             vec![first, second]
         }
         (first, _) => first.into_iter().map(work).collect(),
@@ -139,19 +142,20 @@ struct BlockPass {
     slopes: [Array2<f32>; 3],
 }
 
-/// One block's share of the gradients: every layer's weight and bias gradient summed
-/// over the block's rows, and the gradients of its input rows and of the time table.
+/// One block's share of the gradients: each layer's weight and bias gradient summed
+/// over the block's rows (in [`Layers`] order), and the gradients of its input rows and
+/// of the time table.
 struct BlockGradients {
-    layers: [(Array2<f32>, Array1<f32>); 5],
+    layers: [(Array2<f32>, Array1<f32>); 4],
     x: Array2<f32>,
     table: Array2<f32>,
 }
 
 /// The network's layers as arrays: state, hidden1, hidden2 of the trunk, then the
-/// head's mean and log-variance layers.
+/// head, whose `2D` outputs are the mean's `D` and the log-variance's `D` side by side.
 struct Layers {
     trunk: [Affine; 3],
-    head: [Affine; 2],
+    head: Affine,
 }
 
 /// `deltaᵀ · input` and the column sums of `delta`: a layer's weight and bias gradient.
@@ -161,57 +165,49 @@ fn weight_gradient(delta: &Array2<f32>, input: &Array2<f32>) -> (Array2<f32>, Ar
 
 impl Layers {
     /// Forward over one block: `h0 = GELU(table[index] + state(x))`, the two hidden
-    /// layers, then the head's two outputs.
+    /// layers, then the head's outputs.
     fn forward(
         &self,
         table: &ArrayView2<f32>,
         x: Array2<f32>,
         index: Vec<usize>,
         taped: bool,
-    ) -> (BlockPass, [Array2<f32>; 2]) {
-        let rows = x.nrows();
+    ) -> (BlockPass, Array2<f32>) {
         let state = &self.trunk[0];
-        let mut h0 =
-            Array2::from_shape_fn((rows, WIDTH), |(i, j)| table[[index[i], j]] + state.bias[j]);
+        let mut h0 = state
+            .bias
+            .broadcast((x.nrows(), WIDTH))
+            .expect("bias rows")
+            .to_owned();
+        for (mut row, &k) in h0.rows_mut().into_iter().zip(&index) {
+            row += &table.row(k);
+        }
         general_mat_mul(1.0, &x, &state.weight.t(), 1.0, &mut h0);
-        let mut slopes = [(); 3].map(|_| Array2::zeros((if taped { rows } else { 0 }, WIDTH)));
-        activate(&mut h0, taped.then_some(&mut slopes[0]));
+        let slope0 = activate(&mut h0, taped);
         let mut h1 = self.trunk[1].apply(&h0);
-        activate(&mut h1, taped.then_some(&mut slopes[1]));
+        let slope1 = activate(&mut h1, taped);
         let mut h2 = self.trunk[2].apply(&h1);
-        activate(&mut h2, taped.then_some(&mut slopes[2]));
-        let outputs = [self.head[0].apply(&h2), self.head[1].apply(&h2)];
+        let slope2 = activate(&mut h2, taped);
+        let outputs = self.head.apply(&h2);
         let pass = BlockPass {
             x,
             index,
             hidden: [h0, h1, h2],
-            slopes,
+            slopes: [slope0, slope1, slope2],
         };
         (pass, outputs)
     }
 
     /// Backward over one block, from the head's output gradients down to the input
     /// rows and the time table; the slopes become the layers' deltas in place.
-    fn backward(
-        &self,
-        pass: BlockPass,
-        head_grads: [Array2<f32>; 2],
-        times: usize,
-    ) -> BlockGradients {
+    fn backward(&self, pass: BlockPass, head_grad: Array2<f32>, times: usize) -> BlockGradients {
         let BlockPass {
             x,
             index,
             hidden: [h0, h1, h2],
             slopes: [mut delta0, mut delta1, mut delta2],
         } = pass;
-        let mut incoming = head_grads[0].dot(&self.head[0].weight);
-        general_mat_mul(
-            1.0,
-            &head_grads[1],
-            &self.head[1].weight,
-            1.0,
-            &mut incoming,
-        );
+        let mut incoming = head_grad.dot(&self.head.weight);
         delta2 *= &incoming;
         general_mat_mul(1.0, &delta2, &self.trunk[2].weight, 0.0, &mut incoming);
         delta1 *= &incoming;
@@ -227,8 +223,7 @@ impl Layers {
                 weight_gradient(&delta0, &x),
                 weight_gradient(&delta1, &h0),
                 weight_gradient(&delta2, &h1),
-                weight_gradient(&head_grads[0], &h2),
-                weight_gradient(&head_grads[1], &h2),
+                weight_gradient(&head_grad, &h2),
             ],
             x: delta0.dot(&self.trunk[0].weight),
             table,
@@ -243,7 +238,7 @@ fn accumulate(buffer: &mut [f32], values: &[f32]) {
     }
 }
 
-/// The network's parameter tensors, in [`Layers`] order.
+/// The network's parameter tensors.
 struct NetworkParameters<'a, const D: usize> {
     state: Parameters<'a, D, WIDTH>,
     hidden1: Parameters<'a, WIDTH, WIDTH>,
@@ -264,13 +259,17 @@ impl<'a, const D: usize> NetworkParameters<'a, D> {
     }
 
     fn layers(&self) -> Layers {
+        let (mean, log_var) = (Affine::of(self.mean), Affine::of(self.log_var));
         Layers {
             trunk: [
                 Affine::of(self.state),
                 Affine::of(self.hidden1),
                 Affine::of(self.hidden2),
             ],
-            head: [Affine::of(self.mean), Affine::of(self.log_var)],
+            head: Affine {
+                weight: concatenate![Axis(0), mean.weight, log_var.weight],
+                bias: concatenate![Axis(0), mean.bias, log_var.bias],
+            },
         }
     }
 
@@ -281,12 +280,19 @@ impl<'a, const D: usize> NetworkParameters<'a, D> {
         blocks: &[BlockGradients],
     ) -> Result<(), CpuError> {
         for block in blocks {
-            let [state, hidden1, hidden2, mean, log_var] = &block.layers;
+            let [state, hidden1, hidden2, (head_weight, head_bias)] = &block.layers;
             add_layer(grads, self.state, state)?;
             add_layer(grads, self.hidden1, hidden1)?;
             add_layer(grads, self.hidden2, hidden2)?;
-            add_layer(grads, self.mean, mean)?;
-            add_layer(grads, self.log_var, log_var)?;
+            let half = |k: usize| {
+                let rows = k * D..(k + 1) * D;
+                (
+                    head_weight.slice(s![rows.clone(), ..]).to_owned(),
+                    head_bias.slice(s![rows]).to_owned(),
+                )
+            };
+            add_layer(grads, self.mean, &half(0))?;
+            add_layer(grads, self.log_var, &half(1))?;
         }
         Ok(())
     }
@@ -354,31 +360,43 @@ impl<const D: usize> Backbone<D, f32, Dev> {
             let x = rows.slice(s![range.clone(), ..]).to_owned();
             layers.forward(&table_rows.view(), x, index[range].to_vec(), taped)
         });
-        let (passes, outputs): (Vec<BlockPass>, Vec<[Array2<f32>; 2]>) =
-            forward.into_iter().unzip();
+        let (passes, outputs): (Vec<BlockPass>, Vec<Array2<f32>>) = forward.into_iter().unzip();
+        // Each output row holds the mean's D values, then the log-variance's.
         let dev = x.device().clone();
         let [mean, log_var] = [0, 1].map(|k| {
-            let values: Vec<f32> = outputs.iter().flat_map(|o| o[k].iter().copied()).collect();
+            let mut values = Vec::with_capacity(n * D);
+            for block in &outputs {
+                for row in block.rows() {
+                    values.extend(row.slice(s![k * D..(k + 1) * D]));
+                }
+            }
             dev.tensor_from_vec(values, (n, Const::<D>))
         });
         if taped {
             let ids = (mean.clone(), log_var.clone());
             let (backbone, head) = (self.clone(), head.clone());
             tape.add_backward_op(move |grads| {
-                let mean_grad = grads.get_or_alloc_mut(&ids.0)?.to_vec();
-                let log_var_grad = grads.get_or_alloc_mut(&ids.1)?.to_vec();
-                let head_grads = [mean_grad, log_var_grad]
-                    .map(|g| Array2::from_shape_vec((n, D), g).expect("gradient shape"));
+                let mut head_grad = Array2::zeros((n, 2 * D));
+                for (k, id) in [&ids.0, &ids.1].into_iter().enumerate() {
+                    let grad = grads.get_or_alloc_mut(id)?;
+                    let grad = ArrayView2::from_shape((n, D), &grad[..]).expect("gradient shape");
+                    head_grad
+                        .slice_mut(s![.., k * D..(k + 1) * D])
+                        .assign(&grad);
+                }
                 let work: Vec<_> = passes.into_iter().zip(blocks).collect();
                 let gradients = in_parallel(work, &|(pass, range): (BlockPass, Range<usize>)| {
-                    let head_grads = head_grads
-                        .each_ref()
-                        .map(|g| g.slice(s![range.clone(), ..]).to_owned());
-                    layers.backward(pass, head_grads, times)
+                    let head_grad = head_grad.slice(s![range, ..]).to_owned();
+                    layers.backward(pass, head_grad, times)
                 });
                 NetworkParameters::of(&backbone, &head).add_gradients(grads, &gradients)?;
-                let x_grad: Vec<f32> = gradients.iter().flat_map(|g| g.x.iter().copied()).collect();
-                accumulate(grads.get_or_alloc_mut(&x)?, &x_grad);
+                let x_grad = grads.get_or_alloc_mut(&x)?;
+                let mut offset = 0;
+                for block in &gradients {
+                    let block_grad = block.x.as_slice().expect("standard layout");
+                    accumulate(&mut x_grad[offset..offset + block_grad.len()], block_grad);
+                    offset += block_grad.len();
+                }
                 let table_grad = grads.get_or_alloc_mut(&table)?;
                 for block in &gradients {
                     accumulate(table_grad, block.table.as_slice().expect("standard layout"));
@@ -486,11 +504,11 @@ mod tests {
     #[test]
     fn the_vectorised_gelu_loop_is_bit_identical_to_the_portable_one() {
         let pre: Vec<f32> = (-3000..3000).map(|i| i as f32 / 311.0).collect();
-        let run = |gelu: fn(&mut [f32], Option<&mut [f32]>)| {
-            let (mut values, mut slope) = (pre.clone(), vec![0.0; pre.len()]);
-            gelu(&mut values, Some(&mut slope));
+        let run = |gelu: fn(&mut [f32], bool) -> Vec<f32>| {
+            let mut values = pre.clone();
+            let slope = gelu(&mut values, true);
             let mut untaped = pre.clone();
-            gelu(&mut untaped, None);
+            assert!(gelu(&mut untaped, false).is_empty());
             assert_eq!(untaped, values, "the slope does not change the values");
             (values, slope)
         };

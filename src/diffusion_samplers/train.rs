@@ -338,18 +338,9 @@ impl<const D: usize> Trainer<D> {
         until: usize,
         progress: &mut Progress,
     ) -> Result<(), Diverged> {
-        on_worker(|| self.run_here(target, until, progress))
-    }
-
-    fn run_here<Tg: Target + ?Sized>(
-        &mut self,
-        target: &Tg,
-        until: usize,
-        progress: &mut Progress,
-    ) -> Result<(), Diverged> {
         let until = until.min(self.config.iterations);
         while self.iteration < until {
-            let stats = self.step_here(target)?;
+            let stats = self.step(target)?;
             self.losses.push(stats.loss);
             let last = self.iteration == self.config.iterations;
             if self.iteration.is_multiple_of(self.config.eval_every) || last {
@@ -380,10 +371,6 @@ impl<const D: usize> Trainer<D> {
     /// One iteration: draw trajectories (forwards with exploration, or backwards from
     /// replayed states), compute the loss, and update each parameter group.
     pub fn step<Tg: Target + ?Sized>(&mut self, target: &Tg) -> Result<StepStats, Diverged> {
-        on_worker(|| self.step_here(target))
-    }
-
-    fn step_here<Tg: Target + ?Sized>(&mut self, target: &Tg) -> Result<StepStats, Diverged> {
         let config = self.config.clone();
         let kernel = &config.kernel;
         let mut rng = iteration_rng(config.seed, self.iteration, 0);
@@ -584,14 +571,4 @@ impl<const D: usize> Trainer<D> {
         Ok(())
     }
     // ANCHOR_END: update
-}
-/// Runs `work` on a rayon worker thread (at once when already on one). The trunk splits
-/// its rows with `rayon::join`; from a worker that is a cheap local fork, from any other
-/// thread it would be a cross-thread hand-off per call.
-fn on_worker<R: Send>(work: impl FnOnce() -> R + Send) -> R {
-    if rayon::current_thread_index().is_some() {
-        work()
-    } else {
-        rayon::scope(|_| work())
-    }
 }
