@@ -149,13 +149,21 @@ fn serve(shared: &Shared) {
     IS_PARTNER.set(true);
     loop {
         let idle_since = Instant::now();
+        let mut spins = 0u32;
         let state = loop {
             match shared.state.load(Ordering::Acquire) {
                 WORK => break WORK,
                 EXIT => break EXIT,
-                _ if idle_since.elapsed() < SPIN => std::hint::spin_loop(),
+                // The clock is read now and then only: reading it costs more than a spin.
+                _ if spins % 256 != 0 || idle_since.elapsed() < SPIN => {
+                    spins = spins.wrapping_add(1);
+                    std::hint::spin_loop()
+                }
                 // A spurious or early wake-up just goes round again.
-                _ => thread::park_timeout(Duration::from_millis(50)),
+                _ => {
+                    spins = spins.wrapping_add(1);
+                    thread::park_timeout(Duration::from_millis(50))
+                }
             }
         };
         if state == EXIT {
