@@ -155,7 +155,7 @@ fn serve(shared: &Shared) {
                 WORK => break WORK,
                 EXIT => break EXIT,
                 // The clock is read now and then only: reading it costs more than a spin.
-                _ if spins % 256 != 0 || idle_since.elapsed() < SPIN => {
+                _ if !spins.is_multiple_of(256) || idle_since.elapsed() < SPIN => {
                     spins = spins.wrapping_add(1);
                     std::hint::spin_loop()
                 }
