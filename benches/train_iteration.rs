@@ -46,14 +46,34 @@ fn flops_per_iteration(steps: usize, learned: bool) -> f64 {
     flops_per_row(2) * (rows * 3.0 + destruction)
 }
 
-fn gemm_gflops() -> f64 {
+/// GFLOP/s of `threads` concurrent 512×512×512 f32 matrix products through dfdx (one per
+/// thread): the machine's GEMM throughput with that many threads.
+fn gemm_gflops(threads: usize) -> f64 {
     let dev: Cpu = Cpu::seed_from_u64(0);
     let a: Tensor<Rank2<512, 512>, f32, Cpu> = dev.sample_normal();
     let b: Tensor<Rank2<512, 512>, f32, Cpu> = dev.sample_normal();
     let seconds = median_seconds(21, || {
-        let _ = a.clone().matmul(b.clone());
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| a.clone().matmul(b.clone()));
+            }
+        });
     });
-    2.0 * 512f64.powi(3) / seconds / 1e9
+    threads as f64 * 2.0 * 512f64.powi(3) / seconds / 1e9
+}
+
+/// Median seconds per training iteration of `config`, after a warm-up.
+fn seconds_per_iteration(config: &TrainConfig, target: &Gmm) -> f64 {
+    let mut trainer: Trainer<2> = Trainer::new(config.clone(), target).expect("valid config");
+    for _ in 0..5 {
+        trainer.step(target).expect("warm-up steps");
+    }
+    let repeats = if config.kernel.steps >= 100 { 15 } else { 60 };
+    median_seconds(repeats, || {
+        trainer
+            .step(target)
+            .expect("benchmark steps do not diverge");
+    })
 }
 
 fn main() {
@@ -92,10 +112,14 @@ fn main() {
     ];
     // A case filter: the first argument that is not a flag.
     let only: Option<String> = std::env::args().skip(1).find(|arg| !arg.starts_with("--"));
-    let gemm = gemm_gflops();
-    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "default".into());
-    let mut table = String::from(
-        "| configuration | ms / iteration | GFLOP/s achieved | share of GEMM peak |\n|---|---|---|---|\n",
+    let threads = rayon::current_num_threads();
+    let (gemm_one, gemm_all) = (gemm_gflops(1), gemm_gflops(threads));
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a one-thread pool");
+    let mut table = format!(
+        "| configuration | ms / iteration, 1 thread | ms / iteration, {threads} threads | speed-up | GFLOP/s, {threads} threads | share of GEMM peak |\n|---|---|---|---|---|---|\n"
     );
     for (name, steps, destruction, off_policy) in cases {
         if only
@@ -116,31 +140,28 @@ fn main() {
             config.buffer_capacity = 0;
             config.backward_every = 0;
         }
-        let mut trainer: Trainer<2> = Trainer::new(config, &target).expect("valid config");
-        for _ in 0..5 {
-            trainer.step(&target).expect("warm-up steps");
-        }
-        let repeats = if steps >= 100 { 15 } else { 60 };
-        let seconds = median_seconds(repeats, || {
-            trainer
-                .step(&target)
-                .expect("benchmark steps do not diverge");
-        });
+        // Side by side in one run: the same configuration on one thread, then on all.
+        let single = one_thread.install(|| seconds_per_iteration(&config, &target));
+        let seconds = seconds_per_iteration(&config, &target);
         let gflops =
             flops_per_iteration(steps, destruction == Destruction::Learned) / seconds / 1e9;
         println!(
-            "{name}: {:.2} ms/iteration, {gflops:.1} GFLOP/s",
+            "{name}: {:.2} ms/iteration on 1 thread, {:.2} ms on {threads}, {gflops:.1} GFLOP/s",
+            single * 1e3,
             seconds * 1e3
         );
         table.push_str(&format!(
-            "| {name} | {:.2} | {gflops:.1} | {:.0} % |\n",
+            "| {name} | {:.2} | {:.2} | {:.2}× | {gflops:.1} | {:.0} % |\n",
+            single * 1e3,
             seconds * 1e3,
-            100.0 * gflops / gemm
+            single / seconds,
+            100.0 * gflops / gemm_all
         ));
     }
     table.push_str(&format!(
-        "\nGEMM reference: a 512×512×512 f32 matrix product through dfdx runs at {gemm:.1} GFLOP/s on this machine. \
-         Median of repeated iterations; RAYON_NUM_THREADS = {threads}; crate version {}; measured by `cargo bench --bench train_iteration`.\n",
+        "\nGEMM peak: 512×512×512 f32 matrix products through dfdx run at {gemm_one:.1} GFLOP/s on one thread \
+         and {gemm_all:.1} GFLOP/s on {threads} threads together (one product each) on this machine. \
+         Median of repeated iterations; crate version {}; measured by `cargo bench --bench train_iteration`.\n",
         destroy_then_generate::VERSION
     ));
     if only.is_some() {

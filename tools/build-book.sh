@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh --book-only
-echo "==> training the reproduction's runs (stored ones are kept; about an hour from scratch)"
+echo "==> training the reproduction's runs (stored ones are kept; about a quarter of an hour from scratch)"
 cargo run --release --quiet -- reproduce --scale full
 echo "==> regenerating book/generated at full scale"
 cargo run --release --quiet -- generate --scale full
