@@ -194,19 +194,20 @@ mod tests {
         }
     }
 
+    /// The threads that ran each side of a `join` inside a pool of `threads`.
+    fn sides_in_pool(threads: usize) -> (thread::ThreadId, thread::ThreadId) {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| join(|| thread::current().id(), || thread::current().id()))
+    }
+
     #[test]
     fn the_partner_is_another_thread_when_the_pool_allows_two() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        let (a, b) = pool.install(|| join(|| thread::current().id(), || thread::current().id()));
+        let (a, b) = sides_in_pool(2);
         assert_ne!(a, b);
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(1)
-            .build()
-            .unwrap();
-        let (a, b) = pool.install(|| join(|| thread::current().id(), || thread::current().id()));
+        let (a, b) = sides_in_pool(1);
         assert_eq!(a, b);
     }
 
