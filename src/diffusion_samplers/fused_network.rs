@@ -25,8 +25,8 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{concatenate, s, Array1, Array2, ArrayView2, Axis};
 use std::ops::Range;
 
-/// Batches with fewer rows are not split: below this, waking a second thread costs
-/// more than it saves.
+/// Batches with fewer rows are not split: below this, handing half of the rows to a
+/// second thread costs more than it saves.
 const SPLIT_FROM_ROWS: usize = 128;
 
 /// A layer `y = x · weightᵀ + bias` as arrays (`weight` is `(out, in)`).
