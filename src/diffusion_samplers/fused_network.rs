@@ -15,7 +15,7 @@
 //! depends on the number of rows only, so results do not depend on the thread count
 //! (tested bit for bit).
 
-use super::activation::{gelu_from_tanh, gelu_slope, gelu_tanh};
+use super::activation::gelu_in_place;
 use super::network::{Backbone, GaussianHead, HeadOutput, Hidden, Rows, WIDTH};
 use super::values::values;
 use super::Dev;
@@ -58,53 +58,13 @@ type Parameters<'a, const I: usize, const O: usize> = (
     &'a Tensor<Rank1<O>, f32, Dev>,
 );
 
-/// GELU in place over a standard-layout block; with `with_slope`, also returns its
+/// [`gelu_in_place`] over a standard-layout block; with `with_slope`, also returns its
 /// derivative at each pre-activation (what the backward step multiplies by), else an
 /// empty array.
 fn activate(values: &mut Array2<f32>, with_slope: bool) -> Array2<f32> {
     let shape = (if with_slope { values.nrows() } else { 0 }, values.ncols());
-    let slope = gelu_slices(values.as_slice_mut().expect("standard layout"), with_slope);
+    let slope = gelu_in_place(values.as_slice_mut().expect("standard layout"), with_slope);
     Array2::from_shape_vec(shape, slope).expect("slope shape")
-}
-
-/// The GELU loop, compiled twice: for AVX2 with hardware fused multiply-add (8 lanes,
-/// chosen at run time where the CPU has both) and for the baseline x86-64 or other
-/// target. Both are the same IEEE operations in the same order (a fused multiply-add
-/// is exactly rounded in hardware and in software alike), so results are bit-identical.
-fn gelu_slices(values: &mut [f32], with_slope: bool) -> Vec<f32> {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU was just checked to support AVX2 and FMA.
-        return unsafe { gelu_slices_avx2(values, with_slope) };
-    }
-    gelu_slices_portable(values, with_slope)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn gelu_slices_avx2(values: &mut [f32], with_slope: bool) -> Vec<f32> {
-    gelu_slices_portable(values, with_slope)
-}
-
-#[inline(always)]
-fn gelu_slices_portable(values: &mut [f32], with_slope: bool) -> Vec<f32> {
-    if !with_slope {
-        for v in values.iter_mut() {
-            *v = gelu_from_tanh(*v, gelu_tanh(*v));
-        }
-        return Vec::new();
-    }
-    // Written straight into fresh memory: no zero-filling first.
-    let mut slope = Vec::with_capacity(values.len());
-    for (s, v) in slope.spare_capacity_mut().iter_mut().zip(values.iter_mut()) {
-        let t = gelu_tanh(*v);
-        s.write(gelu_slope(*v, t));
-        *v = gelu_from_tanh(*v, t);
-    }
-    // SAFETY: the loop wrote the first `values.len()` elements (the capacity is at least
-    // that, and the zip runs over all of `values`).
-    unsafe { slope.set_len(values.len()) };
-    slope
 }
 
 /// The row ranges a batch of `n` rows is worked on in: two halves, or the whole batch
@@ -499,20 +459,6 @@ mod tests {
             all.push(grads.get(&layer.bias).as_vec());
         }
         all
-    }
-
-    #[test]
-    fn the_vectorised_gelu_loop_is_bit_identical_to_the_portable_one() {
-        let pre: Vec<f32> = (-3000..3000).map(|i| i as f32 / 311.0).collect();
-        let run = |gelu: fn(&mut [f32], bool) -> Vec<f32>| {
-            let mut values = pre.clone();
-            let slope = gelu(&mut values, true);
-            let mut untaped = pre.clone();
-            assert!(gelu(&mut untaped, false).is_empty());
-            assert_eq!(untaped, values, "the slope does not change the values");
-            (values, slope)
-        };
-        assert_eq!(run(gelu_slices), run(gelu_slices_portable));
     }
 
     #[test]
