@@ -329,7 +329,8 @@ pub fn run(cli: Cli) -> Result<(), String> {
                 {
                     spot_check_sweep()?;
                 }
-                let problems = files.differences_from(&out);
+                let mut problems = files.differences_from(&out);
+                problems.extend(unexpected_in_generated(&out, &all));
                 if !problems.is_empty() {
                     return Err(format!(
                         "generated files are stale: {} (run the README's main command and commit the result)",
@@ -361,6 +362,41 @@ pub fn run(cli: Cli) -> Result<(), String> {
             workers,
         } => reproduce(&claims, scale, runs, workers),
     }
+}
+
+/// Files under the generated folder that no generator writes: folders of renamed or
+/// removed chapters, and anything in `benchmarks/` besides the benchmark's own table.
+fn unexpected_in_generated(out: &std::path::Path, all: &[Chapter]) -> Vec<String> {
+    const BENCHMARK_FILES: [&str; 1] = ["train-iteration.md"];
+    let mut problems = Vec::new();
+    for entry in std::fs::read_dir(out).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let known = all.iter().any(|c| c.name == name) || name == "reproduce";
+        if name == "benchmarks" {
+            for file in std::fs::read_dir(entry.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let file = file.file_name().to_string_lossy().into_owned();
+                if !BENCHMARK_FILES.contains(&file.as_str()) {
+                    problems.push(format!(
+                        "benchmarks/{file} is stale (the benchmark does not write it)"
+                    ));
+                }
+            }
+        } else if !known {
+            problems.push(format!("{name} is stale (no chapter generates it)"));
+        }
+    }
+    problems
+}
+
+/// The name a value has on the command line (`fixed`, `tb`), never its Rust name.
+fn flag_name<T: clap::ValueEnum>(value: &T) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
 }
 
 /// Where `reproduce` stores its runs at each scale unless told otherwise.
@@ -441,11 +477,11 @@ fn train(args: &TrainArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let checkpoint_path = args.out.join("checkpoint.json");
     eprintln!(
-        "training {} with T={}, {:?} destruction, {:?}, {} iterations (seed {})",
+        "training {} with T={}, {} destruction, objective {}, {} iterations (seed {})",
         config.target,
         config.kernel.steps,
-        config.kernel.destruction,
-        config.objective,
+        flag_name(&config.kernel.destruction),
+        flag_name(&config.objective),
         config.iterations,
         config.seed
     );
@@ -496,8 +532,10 @@ pub fn run_files(outcome: &RunOutcome, provenance: &Provenance) -> GeneratedFile
         },
     );
     let title = format!(
-        "{} — T = {}, {:?} destruction",
-        outcome.target, outcome.config.kernel.steps, outcome.config.kernel.destruction
+        "{} — T = {}, {} destruction",
+        outcome.target,
+        outcome.config.kernel.steps,
+        flag_name(&outcome.config.kernel.destruction)
     );
     files.add(
         "bounds.svg",

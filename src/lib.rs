@@ -21,6 +21,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 // The pinned dependencies, re-exported so notebooks and courses use exactly these.
 pub use dfdx;
 pub use ndarray;
+pub use ndarray_rand;
 pub use plotters;
 
 // Part II — the tutorial.

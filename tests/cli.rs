@@ -81,3 +81,48 @@ fn generate_writes_then_checks_and_never_half_writes() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn freshness_does_not_depend_on_the_machine_but_finds_stale_folders() {
+    let dir = std::env::temp_dir().join(format!("dtg-cli-threads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.to_str().unwrap();
+    let generate = |threads: &str, check: bool| {
+        let mut args = vec![
+            "generate",
+            "--chapter",
+            "beyond-markov",
+            "--scale",
+            "quick",
+            "--out",
+            out,
+        ];
+        if check {
+            args.push("--check");
+        }
+        Command::new(env!("CARGO_BIN_EXE_destroy_then_generate"))
+            .args(&args)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap()
+    };
+    assert!(generate("1", false).status.success());
+    // Another machine (another thread count) finds the same files fresh.
+    for threads in ["3", "8"] {
+        let checked = generate(threads, true);
+        assert!(
+            checked.status.success(),
+            "{}",
+            String::from_utf8_lossy(&checked.stderr)
+        );
+    }
+    // A folder no chapter writes (a renamed chapter) and a stray benchmark file are stale.
+    std::fs::create_dir_all(dir.join("renamed-chapter")).unwrap();
+    std::fs::write(dir.join("renamed-chapter/numbers.md"), "1\n").unwrap();
+    assert_one_line_error(&generate("1", true), "renamed-chapter is stale");
+    std::fs::remove_dir_all(dir.join("renamed-chapter")).unwrap();
+    std::fs::create_dir_all(dir.join("benchmarks")).unwrap();
+    std::fs::write(dir.join("benchmarks/old.md"), "1\n").unwrap();
+    assert_one_line_error(&generate("1", true), "benchmarks/old.md is stale");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -29,6 +29,27 @@ sync)
 check)
     mkdir -p target/nb-sync
     stale=0
+    # Every notebook starts with the crate dependency, then the fail-fast and version cell:
+    # without them a panic would not stop the kernel, or a stale crate would run.
+    python3 - notebooks/src/*.md <<'PY' || stale=1
+import re, sys
+bad = 0
+for path in sys.argv[1:]:
+    cells = re.findall(r"```rust\n(.*?)```", open(path, encoding="utf-8").read(), re.S)
+    first = cells[0] if cells else ""
+    second = cells[1] if len(cells) > 1 else ""
+    if not first.strip().startswith(":dep destroy_then_generate"):
+        print(f"{path}: the first code cell must be the `:dep destroy_then_generate` cell"); bad = 1
+    if "notebook::fail_fast()" not in second or "VERSION" not in second:
+        print(f"{path}: the second code cell must call notebook::fail_fast() and assert the VERSION"); bad = 1
+    # evcxr prints an Err propagated by `?` and runs on, so a cell must unwrap instead.
+    for cell in cells:
+        code = re.sub(r'"(?:\\.|[^"\\])*"', '""', cell)
+        if re.search(r"[\w)\]]\?(?=[\s;.)]|$)", code):
+            print(f"{path}: a cell uses `?`; an Err would not stop the notebook (use .unwrap())"); bad = 1
+            break
+sys.exit(bad)
+PY
     for src in notebooks/src/*.md; do
         name=$(basename "${src%.md}")
         to_ipynb "$src" "target/nb-sync/$name.ipynb"
@@ -54,7 +75,18 @@ execute)
         # instead, and the output scan below is a second guard.
         if "$VENV/bin/jupyter" execute --kernel_name=rust --timeout=900 --startup_timeout=180 \
                 --output="$PWD/target/nb-out/$name" "$nb" >"$log" 2>&1 \
-            && ! grep -q "panicked at" "target/nb-out/$name"; then
+            && ! grep -q "panicked at" "target/nb-out/$name" \
+            && ! "$VENV/bin/python" - "target/nb-out/$name" <<'PY'; then
+import sys, nbformat
+# A cell whose value is an Err is displayed, not raised: treat it as a failure.
+nb = nbformat.read(sys.argv[1], as_version=4)
+errors = [o for c in nb.cells for o in c.get("outputs", [])
+          if o.get("output_type") == "execute_result"
+          and str(o.get("data", {}).get("text/plain", "")).startswith("Err(")]
+for o in errors:
+    print("a cell returned", o["data"]["text/plain"][:200])
+sys.exit(0 if errors else 1)
+PY
             passed=$((passed + 1))
         else
             failed=$((failed + 1))

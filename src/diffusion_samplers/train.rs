@@ -353,10 +353,15 @@ impl<const D: usize> Trainer<D> {
                 }
                 self.history.push(evaluation);
             }
-            let elbo = self.history.last().map_or(f64::NAN, |e| e.elbo);
+            // Before the first evaluation there is no ELBO yet: say so rather than "NaN",
+            // which would read as a divergence.
+            let elbo = match self.history.last() {
+                Some(e) => format!("ELBO {:.3} (at iteration {})", e.elbo, e.iteration),
+                None => "no evaluation yet".to_string(),
+            };
             progress.set(
                 self.iteration as u64,
-                &format!("loss {:.3}  ELBO {elbo:.3}", stats.loss),
+                &format!("loss {:.3}  {elbo}", stats.loss),
             );
         }
         Ok(())
