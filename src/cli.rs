@@ -11,8 +11,8 @@ use crate::plot;
 use crate::progress::Progress;
 use crate::report::{GeneratedFiles, Provenance, Scale};
 use crate::{
-    about_the_diagrams, beyond_markov, destroying_and_generating, mashing_everything,
-    shuffling_everything, VERSION,
+    about_the_diagrams, beyond_markov, collapse_and_refine, denoisers_and_scores,
+    destroying_and_generating, easy_to_hard, mashing_everything, shuffling_everything, VERSION,
 };
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -219,6 +219,9 @@ pub fn chapters() -> Vec<Chapter> {
                 Ok(reproduce::chapters::scaling_up_files(&stored_sweep(scale)?))
             },
         },
+        chapter!(denoisers_and_scores),
+        chapter!(easy_to_hard),
+        chapter!(collapse_and_refine),
     ]
 }
 

@@ -34,6 +34,11 @@ pub mod shuffling_everything;
 // Part III — learning the destruction.
 pub mod diffusion_samplers;
 
+// Part IV — what diffusion learns.
+pub mod collapse_and_refine;
+pub mod denoisers_and_scores;
+pub mod easy_to_hard;
+
 // Shared pieces.
 pub mod allocator;
 pub mod cli;
