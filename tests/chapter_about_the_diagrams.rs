@@ -67,3 +67,70 @@ fn same_seed_same_report() {
     let b = serde_json::to_string(&run(Scale::Quick, 5)).unwrap();
     assert_eq!(a, b);
 }
+
+mod exercises {
+    use destroy_then_generate::about_the_diagrams::diagrams::triangle;
+    use destroy_then_generate::about_the_diagrams::exercises::*;
+    use destroy_then_generate::destroying_and_generating::named_channels::*;
+    use destroy_then_generate::destroying_and_generating::{numbered, Distribution};
+    use destroy_then_generate::numbers::Rational;
+
+    #[test]
+    fn exercise_1_agrees_with_the_checker_on_every_triangle() {
+        let (f, g) = ([0, 0, 1], [0, 1]);
+        // The chapter's triangle commutes; the broken one parts at x = 1.
+        assert_eq!(first_disagreement(&f, &g, &[0, 0, 1]), None);
+        assert_eq!(first_disagreement(&f, &g, &[0, 1, 1]), Some(1));
+        // With g swapping Z's two messages, h must swap too: g(f(x)) = (1, 1, 0).
+        assert_eq!(first_disagreement(&f, &[1, 0], &[1, 1, 0]), None);
+        assert_eq!(first_disagreement(&f, &[1, 0], &[0, 0, 1]), Some(0));
+        // All eight h: X → {0, 1}, against the crate's diagram checker.
+        for code in 0..8 {
+            let h = [code & 1, (code >> 1) & 1, (code >> 2) & 1];
+            let commutes = triangle(&h).verify().is_ok();
+            assert_eq!(
+                first_disagreement(&f, &g, &h).is_none(),
+                commutes,
+                "h = {h:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn exercise_2_repeated_shuffles_disagree_with_the_closed_form_probability() {
+        let uniform = Distribution::new(numbered(3), vec![Rational::new(1, 3); 3]).unwrap();
+        for n in 1..=20u32 {
+            let expected = Rational::new(2, 3) * (Rational::ONE - Rational::new(1, 4).pow(n));
+            assert_eq!(
+                shuffle_self_mismatch(&example_prior(), n),
+                expected,
+                "n = {n}"
+            );
+            assert_eq!(shuffle_self_mismatch(&uniform, n), expected, "n = {n}");
+        }
+        assert_eq!(
+            shuffle_self_mismatch(&example_prior(), 2),
+            Rational::new(5, 8)
+        );
+    }
+
+    #[test]
+    fn exercise_3_every_harpoon_is_a_morphism_reading_coins() {
+        let prior = example_prior();
+        for channel in [
+            shuffle::<Rational>(),
+            product(Rational::new(1, 3)),
+            posterior_guess(&prior, &mash()),
+            posterior_guess(&prior, &shuffle()),
+            cypher(),
+        ] {
+            let (coins, f) = as_morphism_with_coins(&channel);
+            assert!(f.is_deterministic(), "{}", channel.name);
+            let composed = coins.then(&f).unwrap();
+            assert_eq!(composed.kernel, channel.kernel, "{}", channel.name);
+        }
+        // Shuffle needs one fair coin per message: D = 2.
+        let (coins, _) = as_morphism_with_coins(&shuffle::<Rational>());
+        assert_eq!(coins.outputs.len(), 6);
+    }
+}

@@ -70,3 +70,68 @@ fn same_seed_same_report() {
     let b = serde_json::to_string(&run(Scale::Quick, 3)).unwrap();
     assert_eq!(a, b);
 }
+
+mod exercises {
+    use destroy_then_generate::beyond_markov::exercises::*;
+    use destroy_then_generate::beyond_markov::{
+        gaussian_noise_mmse, noise_mmse, TwoPoints, ALPHAS,
+    };
+    use destroy_then_generate::sampling::seeded_rng;
+
+    #[test]
+    fn exercise_1_markov_steps_reproduce_the_levels() {
+        let betas = markov_betas(&ALPHAS); // 1, 0.7, 0.3, 0
+        let expected = [0.3, 4.0 / 7.0, 1.0];
+        assert_eq!(betas.len(), 3);
+        for (b, e) in betas.iter().zip(expected) {
+            assert!((b - e).abs() < 1e-12, "{betas:?}");
+        }
+        // Π (1 − β) telescopes to a_last / a_first, level by level.
+        let mut a = 1.0;
+        for (k, b) in betas.iter().enumerate() {
+            a *= 1.0 - b;
+            assert!((a - ALPHAS[k + 1]).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "levels must decrease")]
+    fn exercise_1_rejects_increasing_levels() {
+        markov_betas(&[0.5, 0.7]);
+    }
+
+    #[test]
+    fn exercise_2_signal_and_noise_share_the_variance_equally() {
+        for s2 in [0.5, 1.0, 4.0] {
+            let a = equal_share_level(s2);
+            assert!((a * s2 - (1.0 - a)).abs() < 1e-12);
+        }
+        assert!((equal_share_level(4.0) - 0.2).abs() < 1e-12); // the chapter's ±2 data
+        assert!((equal_share_level(1.0) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exercise_3_quadrature_matches_monte_carlo_and_the_gaussian_limit() {
+        let data = TwoPoints { m: 2.0 };
+        let mut rng = seeded_rng(5);
+        for a in [0.1, 0.3, 0.5, 0.7] {
+            let exact = two_point_noise_mmse(2.0, a, 4_001);
+            let (mc, se) = noise_mmse(&data, a, 100_000, &mut rng);
+            assert!(
+                (exact - mc).abs() < 4.0 * se,
+                "a = {a}: {exact} vs {mc} ± {se}"
+            );
+            // More nodes change nothing: the rule has converged.
+            assert!((exact - two_point_noise_mmse(2.0, a, 16_001)).abs() < 1e-9);
+        }
+        // Near a = 0 the data hardly matter: the Gaussian closed form a s² / (a s² + 1 − a).
+        let a = 1e-4;
+        let small = two_point_noise_mmse(2.0, a, 4_001);
+        assert!(
+            (small / gaussian_noise_mmse(4.0, a) - 1.0).abs() < 1e-3,
+            "{small}"
+        );
+        // Near a = 1 the two points are told apart and the noise is recovered.
+        assert!(two_point_noise_mmse(2.0, 0.99, 4_001) < 1e-6);
+    }
+}

@@ -84,3 +84,92 @@ fn exact_fill_in_is_the_corpus_conditional() {
     assert_eq!((at("cat"), at("dog")), (0.5, 0.5));
     assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
 }
+
+mod exercises {
+    use destroy_then_generate::mashing_everything::corpus::{sentences, vocabulary, Message};
+    use destroy_then_generate::mashing_everything::exact_fill_in;
+    use destroy_then_generate::mashing_everything::exercises::*;
+    use destroy_then_generate::mashing_everything::processes::{Levels, Process};
+    use destroy_then_generate::numbers::{ExactBits, Rational};
+
+    #[test]
+    fn exercise_1_level_counts_are_binomial_for_one_sentence_and_match_the_corpus() {
+        let s = sentences();
+        use Process::*;
+        // One sentence: C(4, k) masked messages at level k; one prefix per level.
+        assert_eq!(
+            level_counts(&s[..1], MashOneRandomUnmaskedToken),
+            vec![1, 4, 6, 4, 1]
+        );
+        assert_eq!(level_counts(&s[..1], MashLastToken), vec![1, 1, 1, 1, 1]);
+        // Two sentences differing only in the last word share every message that masks
+        // it: 4 + 4 − 1 = 7 at level 1, 6 + 6 − 3 = 9 at level 2, 4 + 4 − 3 = 5 at level 3.
+        assert_eq!(
+            level_counts(&s[..2], MashOneRandomUnmaskedToken),
+            vec![2, 7, 9, 5, 1]
+        );
+        // The whole corpus: the chapter's enumeration.
+        for (process, expected) in [
+            (MashLastToken, vec![7, 4, 3, 2, 1]),
+            (MashOneRandomUnmaskedToken, vec![7, 22, 24, 10, 1]),
+        ] {
+            assert_eq!(level_counts(&s, process), expected);
+            let levels = Levels::new(process);
+            let from_levels: Vec<usize> = levels.messages.iter().map(Vec::len).collect();
+            assert_eq!(from_levels, expected);
+        }
+    }
+
+    #[test]
+    fn exercise_2_the_masking_order_carries_log2_of_4_factorial_bits() {
+        let steps = generated_per_step(Process::MashOneRandomUnmaskedToken);
+        let log2 = |n: i128| ExactBits::log2(Rational::integer(n));
+        assert_eq!(steps, vec![log2(4), log2(3), log2(2), ExactBits::zero()]);
+        let total = steps.into_iter().fold(ExactBits::zero(), |a, b| a + b);
+        assert_eq!(total, log2(24));
+        assert_eq!(total, ExactBits::rational(Rational::integer(3)) + log2(3));
+        // MashLastToken is a function at every step: it generates nothing.
+        assert!(generated_per_step(Process::MashLastToken)
+            .iter()
+            .all(ExactBits::is_zero));
+    }
+
+    #[test]
+    fn exercise_3_exact_conditionals_give_the_same_probability_in_every_order() {
+        let mut orders = Vec::new();
+        for a in 0..4 {
+            for b in 0..4 {
+                for c in 0..4 {
+                    if a != b && a != c && b != c {
+                        orders.push(vec![a, b, c, 6 - a - b - c]);
+                    }
+                }
+            }
+        }
+        assert_eq!(orders.len(), 24);
+        for s in sentences() {
+            for order in &orders {
+                assert_eq!(
+                    probability_in_order(&s, order),
+                    Rational::new(1, 7),
+                    "{order:?}"
+                );
+            }
+            // Left to right, the factors are the chapter's exact fill-in answers.
+            let mut shown: Message = [None; 4];
+            let mut product = 1.0;
+            for i in 0..4 {
+                product *= exact_fill_in(&shown, i)[s[i].unwrap()];
+                shown[i] = s[i];
+            }
+            assert!((product - 1.0 / 7.0).abs() < 1e-12);
+        }
+        // "Your dog is black" is not in the corpus: probability 0 in every order.
+        let vocab = vocabulary();
+        let word = |w: &str| Some(vocab.iter().position(|v| *v == w).unwrap());
+        let outside: Message = [word("Your"), word("dog"), word("is"), word("black")];
+        assert!(orders
+            .iter()
+            .all(|o| probability_in_order(&outside, o) == Rational::ZERO));
+    }
+}

@@ -50,7 +50,7 @@ fn the_chapter_claims_hold_at_quick_scale() {
         assert!(d.all_hold, "{}: {:?}", d.diagram, d.claims);
     }
     assert!(!results.wrong_additivity.all_hold);
-    // Two images drift apart less and less, relative to the noise scale.
+    // Measured in units of the noise scale, two images get closer with every step.
     assert!(results.separation.windows(2).all(|w| w[1].1 < w[0].1));
     // VP keeps unit variance: within 5 standard errors (sd of x² is √2 for N(0, 1)).
     for &(_, v) in &results.vp_variance {
@@ -102,4 +102,125 @@ fn shuffle_one_random_token_keeps_uniform_and_a_guess_repairs_it() {
     let r = &results.repair;
     assert!(r.guess > r.copy + 0.05 && r.guess > r.bayes - 0.05, "{r:?}");
     assert!(r.bayes <= 1.0 && r.guess <= r.bayes + 1e-12);
+}
+
+mod exercises {
+    use destroy_then_generate::destroying_and_generating::named_channels::{
+        example_prior, shuffle,
+    };
+    use destroy_then_generate::destroying_and_generating::{numbered, Distribution};
+    use destroy_then_generate::numbers::{ExactBits, Rational};
+    use destroy_then_generate::sampling::seeded_rng;
+    use destroy_then_generate::shuffling_everything::ddpm::schedule;
+    use destroy_then_generate::shuffling_everything::exercises::*;
+    use destroy_then_generate::shuffling_everything::gaussian_shuffle::{
+        gaussian_shuffle, separation_after,
+    };
+    use ndarray_rand::rand::Rng;
+    use ndarray_rand::rand_distr::StandardNormal;
+
+    fn r(n: i128, d: i128) -> Rational {
+        Rational::new(n, d)
+    }
+
+    fn prior(probs: [Rational; 3]) -> Distribution<Rational> {
+        Distribution::new(numbered(3), probs.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn exercise_1_bob_learns_nothing_about_the_coin_when_alice_is_uniform() {
+        let (stay, information) = coin_given_b(&prior([r(1, 3); 3]));
+        assert_eq!(stay, vec![r(1, 2); 3]);
+        assert!(information.is_zero());
+        // Alice's habits (2/3, 1/12, 1/4): B = 0 is (0, stay) or (2, move), so
+        // P(stay | B = 0) = (2/3) / (2/3 + 1/4) = 8/11; likewise 1/9 and 3/4.
+        let (stay, information) = coin_given_b(&example_prior());
+        assert_eq!(stay, vec![r(8, 11), r(1, 9), r(3, 4)]);
+        // I(B; coin) = H(B) − H(A) = −½ log₂ 3 − (11/24) log₂ 11 + 8/3 ≈ 0.2886.
+        let log2 = |p: i128| ExactBits::log2(Rational::integer(p));
+        let expected = ExactBits::rational(r(8, 3)) + log2(3) * r(-1, 2) + log2(11) * r(-11, 24);
+        assert_eq!(information, expected);
+        assert!((information.to_f64() - 0.2886).abs() < 1e-4);
+        // If Alice never says 2, B = 0 can only mean "stay": then Bob knows the coin.
+        let (stay, _) = coin_given_b(&prior([r(1, 2), r(1, 2), r(0, 1)]));
+        assert_eq!(stay, vec![r(1, 1), r(1, 2), r(0, 1)]);
+    }
+
+    #[test]
+    fn exercise_2_the_separation_shrinks_like_one_over_root_n() {
+        let (x1, x2, delta) = (0.9, -0.6, 0.01);
+        assert!((separation_closed_form(x1, x2, 100, delta) - 1.5).abs() < 1e-12);
+        assert!((separation_closed_form(x1, x2, 1, delta) - 15.0).abs() < 1e-12);
+        // Against the chapter's Monte Carlo measurement (4 standard errors ≈ 4 %).
+        let mut rng = seeded_rng(7);
+        for n in [1, 10, 100] {
+            let measured =
+                separation_after(n, |x, r| gaussian_shuffle(x, delta, r), 10_000, &mut rng);
+            let exact = separation_closed_form(x1, x2, n, delta);
+            assert!(
+                (measured / exact - 1.0).abs() < 0.05,
+                "n = {n}: {measured} vs {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn exercise_3_a_sticky_shuffle_settles_where_it_moves_least() {
+        let fair = sticky_shuffle(&[r(1, 2); 3]);
+        assert_eq!(fair.kernel, shuffle::<Rational>().kernel);
+        assert_eq!(stationary(&fair).probs, vec![r(1, 3); 3]);
+        let sticky = sticky_shuffle(&[r(1, 2), r(1, 4), r(1, 4)]);
+        let pi = stationary(&sticky);
+        // π_a ∝ 1 / m_a = (2, 4, 4).
+        assert_eq!(pi.probs, vec![r(1, 5), r(2, 5), r(2, 5)]);
+        assert_eq!(pi.through(&sticky).unwrap(), pi);
+        let four = sticky_shuffle(&[r(1, 1), r(1, 2), r(1, 3), r(1, 4)]);
+        assert_eq!(
+            stationary(&four).probs,
+            vec![r(1, 10), r(2, 10), r(3, 10), r(4, 10)]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "not unique")]
+    fn exercise_3_a_shuffle_that_never_moves_has_no_unique_stationary_distribution() {
+        stationary(&sticky_shuffle(&[Rational::ZERO; 3]));
+    }
+
+    #[test]
+    fn exercise_4_the_ideal_sampler_nearly_reproduces_the_data_variance() {
+        let (betas, _) = schedule();
+        // s² = 1: the ideal update keeps unit variance; only the last, noise-free step
+        // loses β_1.
+        assert!((ideal_sampler_variance(1.0) - (1.0 - betas[0])).abs() < 1e-12);
+        // Other variances: the recursion against a simulation of the same update.
+        let mut rng = seeded_rng(11);
+        let (_, alpha_bars) = schedule();
+        for s2 in [0.25, 4.0] {
+            let n = 20_000;
+            let mut xs: Vec<f64> = (0..n).map(|_| rng.sample(StandardNormal)).collect();
+            for t in (0..betas.len()).rev() {
+                let v_t = alpha_bars[t] * s2 + 1.0 - alpha_bars[t];
+                for x in xs.iter_mut() {
+                    let eps = (1.0 - alpha_bars[t]).sqrt() * *x / v_t;
+                    let mean = (*x - betas[t] / (1.0 - alpha_bars[t]).sqrt() * eps)
+                        / (1.0 - betas[t]).sqrt();
+                    let fresh = if t > 0 {
+                        betas[t].sqrt() * rng.sample::<f64, _>(StandardNormal)
+                    } else {
+                        0.0
+                    };
+                    *x = mean + fresh;
+                }
+            }
+            let simulated = xs.iter().map(|x| x * x).sum::<f64>() / n as f64;
+            let exact = ideal_sampler_variance(s2);
+            let se = exact * (2.0 / n as f64).sqrt();
+            assert!(
+                (simulated - exact).abs() < 4.0 * se,
+                "s² = {s2}: {simulated} vs {exact}"
+            );
+            assert!((exact / s2 - 1.0).abs() < 0.1, "s² = {s2}: {exact}");
+        }
+    }
 }

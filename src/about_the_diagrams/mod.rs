@@ -3,6 +3,7 @@
 //! diagrams, every one checked by the crate.
 
 pub mod diagrams;
+pub mod exercises;
 mod experiment;
 mod morphisms;
 

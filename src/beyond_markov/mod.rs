@@ -3,6 +3,7 @@
 //! noise is kept, and noise prediction as guessing the noise that was dropped.
 
 pub mod diagrams;
+pub mod exercises;
 mod experiment;
 mod interpolation;
 mod noise_prediction;

@@ -3,6 +3,7 @@
 
 mod channel;
 pub mod diagrams;
+pub mod exercises;
 mod experiment;
 mod information;
 mod learning_guess;

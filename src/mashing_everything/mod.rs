@@ -5,6 +5,7 @@
 
 pub mod corpus;
 pub mod diagrams;
+pub mod exercises;
 mod experiment;
 pub mod models;
 pub mod processes;

@@ -26,8 +26,8 @@ use std::fmt::Write;
 /// The chapter's folder under `book/generated/`.
 pub const CHAPTER: &str = "shuffling-everything";
 
-/// The small shuffle `δ` of the separation example: two images drift apart in units of
-/// the accumulated noise scale.
+/// The small shuffle `δ` of the separation example: measured in units of the accumulated
+/// noise scale, two images move closer as the shuffles add up (like `1/sqrt(n)`).
 const SEPARATION_DELTA: f64 = 0.01;
 
 /// The tutorial's bound on `P(Z = z)` after 25 Shuffles.

@@ -4,6 +4,7 @@
 
 pub mod ddpm;
 pub mod diagrams;
+pub mod exercises;
 mod experiment;
 mod figures;
 pub mod gaussian_shuffle;
