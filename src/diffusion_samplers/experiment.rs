@@ -1,9 +1,11 @@
 //! Chapter "Sampling without data": the runs behind its figures, tables and numbers.
 
+use super::sampler_diagram::sampler_diagram;
 use super::targets::builtin;
 use super::train::TrainConfig;
 use super::training_run::{train_builtin, RunOutcome};
 use crate::cli::run_files;
+use crate::diagram::DiagramCheck;
 use crate::progress::Progress;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use serde::Serialize;
@@ -11,9 +13,14 @@ use serde::Serialize;
 /// The chapter's folder under `book/generated/`.
 pub const CHAPTER: &str = "sampling-without-data";
 
-/// The two 25GMM samplers the chapter compares.
+/// Draws per claim when the sampler diagram is checked.
+pub const DIAGRAM_DRAWS: usize = 4_000;
+
+/// The sampler diagram's checks (exact sampler, then a fresh one), and the two 25GMM
+/// samplers the chapter compares.
 #[derive(Clone, Debug, Serialize)]
 pub struct ChapterResults {
+    pub diagrams: Vec<DiagramCheck>,
     /// Defaults: exploration, prioritised replay and backward steps on.
     pub off_policy: RunOutcome,
     /// Plain on-policy trajectory balance: no exploration, no replay.
@@ -60,7 +67,17 @@ pub fn run(scale: Scale, seed: u64) -> Result<ChapterResults, String> {
         };
         train_builtin(config, None, None, 0, &mut progress)
     };
+    let check = |name: &str, trained: bool| {
+        let claims = sampler_diagram(trained)
+            .check_sampled(DIAGRAM_DRAWS, seed)
+            .map_err(|e| format!("the sampler diagram is malformed: {e:?}"))?;
+        Ok::<_, String>(DiagramCheck::new(name, claims))
+    };
     Ok(ChapterResults {
+        diagrams: vec![
+            check("sampler-diagram", true)?,
+            check("untrained-sampler", false)?,
+        ],
         off_policy: train(off, "off-policy TB")?,
         on_policy: train(on, "on-policy TB")?,
     })
@@ -114,6 +131,12 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
         }
     }
     files.add(path("summary.md"), summary_table(results));
+    crate::diagram::add_checked_diagrams(
+        &mut files,
+        CHAPTER,
+        &results.diagrams,
+        vec![("sampler-diagram", sampler_diagram(true))],
+    );
     let run = &results.off_policy;
     let last = run.last.as_ref();
     let number = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.3}"));
@@ -144,6 +167,28 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
                 number(results.on_policy.last.as_ref().map(|e| e.log_z_hat)),
             ),
             ("log_9_over_25", format!("{:.3}", (9.0f64 / 25.0).ln())),
+            (
+                "diagram_steps",
+                super::sampler_diagram::DIAGRAM_STEPS.to_string(),
+            ),
+            (
+                "diagram_target_var",
+                super::sampler_diagram::DIAGRAM_TARGET_VAR.to_string(),
+            ),
+            (
+                "diagram_sigma2",
+                super::sampler_diagram::DIAGRAM_SIGMA2.to_string(),
+            ),
+            ("diagram_draws", DIAGRAM_DRAWS.to_string()),
+            ("ks_alpha", crate::diagram::KS_ALPHA.to_string()),
+            (
+                "exact_holds",
+                DiagramCheck::named(&results.diagrams, "sampler-diagram").tally(),
+            ),
+            (
+                "untrained_holds",
+                DiagramCheck::named(&results.diagrams, "untrained-sampler").tally(),
+            ),
         ]),
     );
     files.add(path("provenance.md"), provenance.to_markdown() + "\n");

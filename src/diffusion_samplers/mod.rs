@@ -8,6 +8,7 @@
 
 pub mod activation;
 pub mod evaluate;
+pub mod exercises;
 pub mod experiment;
 pub mod fused_network;
 pub mod kernels;
@@ -16,6 +17,7 @@ pub mod network;
 pub mod objectives;
 pub mod parameters;
 pub mod replay;
+pub mod sampler_diagram;
 pub mod reproduce;
 mod target;
 pub mod targets;

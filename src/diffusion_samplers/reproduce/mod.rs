@@ -4,6 +4,7 @@
 
 pub mod chapters;
 pub mod claims;
+pub mod exercises;
 pub mod summary;
 pub mod sweep;
 

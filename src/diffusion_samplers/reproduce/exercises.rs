@@ -1,0 +1,57 @@
+//! Solutions to the exercises of chapters "Results" and "Scaling up" (asserted by
+//! `tests/exercises_samplers.rs`).
+
+// ANCHOR: exercise_sign_test
+/// "Results", exercise 1: the two-sided exact sign test on paired seeds. Under "no
+/// difference", wins among `wins + losses` decided pairs are Binomial(n, ½) (ties are
+/// dropped); the p-value is the probability of a split at least as lopsided.
+pub fn sign_test_p_value(wins: u32, losses: u32) -> f64 {
+    let n = wins + losses;
+    let extreme = wins.max(losses);
+    let choose = |n: u32, k: u32| (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64);
+    let tail: f64 = (extreme..=n).map(|k| choose(n, k)).sum::<f64>() / 2f64.powi(n as i32);
+    (2.0 * tail).min(1.0)
+}
+// ANCHOR_END: exercise_sign_test
+
+// ANCHOR: exercise_elbo_gap
+/// "Results", exercise 2: if the log-weights of a sampler's trajectories are Gaussian with
+/// variance `v`, then `log Z = log E w = E log w + v/2`, so the ELBO gap is exactly `v/2`.
+pub fn elbo_gap_of_gaussian_log_weights(v: f64) -> f64 {
+    v / 2.0
+}
+// ANCHOR_END: exercise_elbo_gap
+
+// ANCHOR: exercise_log_mean_exp
+/// "Scaling up", exercise 1: `log Z ≈ log mean_i r(z_i)` over prior draws `z_i`, from the
+/// log-rewards, with its standard error by the delta method (`se(mean) / mean`).
+pub fn log_mean_exp_with_se(log_values: &[f64]) -> (f64, f64) {
+    let n = log_values.len() as f64;
+    let top = log_values.iter().cloned().fold(f64::MIN, f64::max);
+    let scaled: Vec<f64> = log_values.iter().map(|l| (l - top).exp()).collect();
+    let mean = scaled.iter().sum::<f64>() / n;
+    let var = scaled.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (top + mean.ln(), (var / n).sqrt() / mean)
+}
+// ANCHOR_END: exercise_log_mean_exp
+
+// ANCHOR: exercise_diversity
+/// "Scaling up", exercise 2: diversity as the mean Euclidean distance over all pairs of
+/// decoded samples.
+pub fn mean_pairwise_distance(points: &[Vec<f64>]) -> f64 {
+    let mut total = 0.0;
+    let mut pairs = 0usize;
+    for i in 0..points.len() {
+        for j in i + 1..points.len() {
+            let d2: f64 = points[i]
+                .iter()
+                .zip(&points[j])
+                .map(|(a, b)| (a - b).powi(2))
+                .sum();
+            total += d2.sqrt();
+            pairs += 1;
+        }
+    }
+    total / pairs.max(1) as f64
+}
+// ANCHOR_END: exercise_diversity
