@@ -170,7 +170,11 @@ impl GeneratedFiles {
                 if let Some(dir) = target.parent() {
                     fs::create_dir_all(dir)?;
                 }
-                let temporary = target.with_extension("partial");
+                // `name.md.partial`, not `name.partial`: `x.md` and `x.svg` must not
+                // share a staging file.
+                let mut staged_name = target.clone().into_os_string();
+                staged_name.push(".partial");
+                let temporary = PathBuf::from(staged_name);
                 staged.push((temporary.clone(), target));
                 fs::write(&temporary, contents)?;
             }
@@ -264,7 +268,14 @@ mod tests {
         let mut files = GeneratedFiles::default();
         files.add("ch/a.md", "wall time 1.0 s).\n".into());
         files.add("ch/b.json", "{}\n".into());
+        // Same stem, two extensions: each is staged under its own name.
+        files.add("ch/b.md", "b\n".into());
         files.write_all(&root).unwrap();
+        assert_eq!(fs::read_to_string(root.join("ch/b.md")).unwrap(), "b\n");
+        files = GeneratedFiles::default();
+        files.add("ch/a.md", "wall time 1.0 s).\n".into());
+        files.add("ch/b.json", "{}\n".into());
+        fs::remove_file(root.join("ch/b.md")).unwrap();
         assert!(files.differences_from(&root).is_empty());
         fs::write(root.join("ch/b.json"), "{\"changed\": 1}\n").unwrap();
         fs::write(root.join("ch/old.svg"), "").unwrap();
