@@ -24,6 +24,27 @@ impl fmt::Display for Scale {
     }
 }
 
+/// A claim's verdict, decided from the runs by a rule fixed before them.
+/// Introduced in chapter "Results"; used by every chapter that reproduces a paper's claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Reproduced,
+    Partly,
+    NotReproduced,
+}
+
+impl Outcome {
+    /// The word the verdict tables print.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Reproduced => "reproduced",
+            Outcome::Partly => "partly",
+            Outcome::NotReproduced => "not reproduced",
+        }
+    }
+}
+
 /// How a generated file was produced. `wall_time_s` is the one field allowed to differ
 /// between two runs with the same seed (the freshness check ignores it).
 #[derive(Clone, Debug, Serialize)]

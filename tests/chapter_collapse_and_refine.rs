@@ -2,7 +2,7 @@
 //! differences, the learners' gradients, and the chapter's claims at quick scale.
 
 use destroy_then_generate::collapse_and_refine::*;
-use destroy_then_generate::report::Scale;
+use destroy_then_generate::report::{Outcome, Scale};
 use destroy_then_generate::sampling::seeded_rng;
 use std::f64::consts::PI;
 
@@ -403,11 +403,10 @@ fn the_chapter_claims_hold_at_quick_scale() {
             .find(|v| v.id.starts_with(prefix))
             .unwrap()
             .outcome
-            .clone()
     };
-    assert_eq!(outcome("V1"), "reproduced");
-    assert_eq!(outcome("V2"), "reproduced");
-    assert_ne!(outcome("V3"), "not reproduced");
+    assert_eq!(outcome("V1"), Outcome::Reproduced);
+    assert_eq!(outcome("V2"), Outcome::Reproduced);
+    assert_ne!(outcome("V3"), Outcome::NotReproduced);
     // Collapse within 100 steps in every seed, for both networks.
     for run in r.b2_residual.iter().chain(&r.b2_plain) {
         assert!(b2_rule(run)[0], "{}", run.label);

@@ -248,9 +248,9 @@ fn a1_rule_per_run() {
         a1_checks(&run(Some(12_000), Some(0.1), None)),
         [false, true, true, false]
     );
-    assert_eq!(Outcome::from_count(8, 8), Outcome::Reproduced);
-    assert_eq!(Outcome::from_count(4, 8), Outcome::Partly);
-    assert_eq!(Outcome::from_count(3, 8), Outcome::NotReproduced);
+    assert_eq!(outcome_from_count(8, 8), Outcome::Reproduced);
+    assert_eq!(outcome_from_count(4, 8), Outcome::Partly);
+    assert_eq!(outcome_from_count(3, 8), Outcome::NotReproduced);
 }
 
 #[test]

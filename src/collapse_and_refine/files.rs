@@ -137,7 +137,11 @@ fn verdict_table(r: &ChapterResults) -> String {
         writeln!(
             t,
             "| {} | {} | {} | {} | **{}** |",
-            v.id, v.paper, v.rule, v.observed, v.outcome
+            v.id,
+            v.paper,
+            v.rule,
+            v.observed,
+            v.outcome.word()
         )
         .unwrap();
     }
@@ -170,7 +174,7 @@ fn numbers(r: &ChapterResults) -> String {
         .count();
     let mean = |v: Vec<f64>| v.iter().sum::<f64>() / v.len() as f64;
     let small = &r.small_sigma;
-    let verdict = |i: usize| r.verdicts[i].outcome.clone();
+    let verdict = |i: usize| r.verdicts[i].outcome.word().to_string();
     let exact = c.resultant_length;
     let pipeline_ok = r
         .pipelines

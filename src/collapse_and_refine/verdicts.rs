@@ -2,6 +2,7 @@
 //! the verdicts computed from the runs.
 
 use super::experiment::{ChapterResults, TrainingRun};
+use crate::report::Outcome;
 use serde::Serialize;
 
 /// One decided claim: the paper's statement beside ours.
@@ -12,7 +13,7 @@ pub struct Verdict {
     pub paper: String,
     pub rule: String,
     pub observed: String,
-    pub outcome: String,
+    pub outcome: Outcome,
 }
 
 // ANCHOR: b2_rule
@@ -45,15 +46,14 @@ pub fn caveats_hold(results: &ChapterResults) -> [bool; 2] {
     ]
 }
 
-fn outcome(all: bool, some: bool) -> String {
-    (if all {
-        "reproduced"
+fn outcome(all: bool, some: bool) -> Outcome {
+    if all {
+        Outcome::Reproduced
     } else if some {
-        "partly"
+        Outcome::Partly
     } else {
-        "not reproduced"
-    })
-    .to_string()
+        Outcome::NotReproduced
+    }
 }
 
 fn range(values: impl Iterator<Item = f64>) -> String {

@@ -270,10 +270,7 @@ fn numbers(results: &ChapterResults) -> String {
         ),
         ("h_a", results.h_a.exact.clone()),
         ("h_a_bits", format!("{:.4}", results.h_a.bits)),
-        (
-            "pair_count",
-            EXAMPLE_PAIRS.len().to_string(),
-        ),
+        ("pair_count", EXAMPLE_PAIRS.len().to_string()),
         (
             "pairs_consistent",
             yes_no(results.pairs_consistent_with_cypher),

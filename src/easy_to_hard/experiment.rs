@@ -13,35 +13,17 @@ use crate::sampling::seeded_rng;
 use ndarray::Array2;
 use serde::Serialize;
 
-/// A verdict, decided by a rule written down before the runs.
-/// Introduced in chapter "Easy to hard".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    Reproduced,
-    Partly,
-    NotReproduced,
-}
+pub use crate::report::Outcome;
 
-impl Outcome {
-    /// The word the verdict tables print.
-    pub fn word(self) -> &'static str {
-        match self {
-            Outcome::Reproduced => "reproduced",
-            Outcome::Partly => "partly",
-            Outcome::NotReproduced => "not reproduced",
-        }
-    }
-
-    /// All of `count` out of `all` → reproduced; at least half → partly; else not.
-    pub fn from_count(count: usize, all: usize) -> Self {
-        if all > 0 && count == all {
-            Outcome::Reproduced
-        } else if 2 * count >= all && count > 0 {
-            Outcome::Partly
-        } else {
-            Outcome::NotReproduced
-        }
+/// The chapter's counting rule: all of `count` out of `all` → reproduced; at least half
+/// → partly; else not.
+pub fn outcome_from_count(count: usize, all: usize) -> Outcome {
+    if all > 0 && count == all {
+        Outcome::Reproduced
+    } else if 2 * count >= all && count > 0 {
+        Outcome::Partly
+    } else {
+        Outcome::NotReproduced
     }
 }
 
@@ -285,7 +267,7 @@ fn easy_before_hard(s: &Settings, seed: u64) -> EasyBeforeHard {
                 thousands(s.a1_steps as f64)
             ),
             evidence,
-            outcome: Outcome::from_count(passed, runs.len()),
+            outcome: outcome_from_count(passed, runs.len()),
         },
         runs,
         checks,
@@ -504,7 +486,7 @@ fn exponents(s: &Settings, seed: u64) -> Exponents {
             paper: "Pair-wise statistics are learned with a number of samples linear in d; the fourth cumulant needs at least of order d³.",
             rule: "One spherical neuron, steps until the overlap reaches 0.7. Median t_u(128)/t_u(32) < 8 (covariance only, η = 0.05/d) and median t_v(32)/t_v(16) > 4 (cumulant only, η = 0.8/d²). Reproduced if both hold, partly if one does; a capped median that could flatter a rule counts as failing it.".into(),
             evidence,
-            outcome: Outcome::from_count(holds, 2),
+            outcome: outcome_from_count(holds, 2),
         },
         covariance,
         cumulant,
@@ -602,7 +584,7 @@ fn correlated(s: &Settings, seed: u64) -> Correlated {
                 "Held in {passed} of {} seeds. m_v at the end: {sl:.2} to {sh:.2} with ν = sign(λ), {il:.3} to {ih:.3} with independent latents.",
                 ind.len()
             ),
-            outcome: Outcome::from_count(passed, ind.len()),
+            outcome: outcome_from_count(passed, ind.len()),
         },
         latents,
     }

@@ -17,9 +17,9 @@ pub mod training;
 pub use denoiser::{phi, phi_prime, Denoiser};
 pub use exercises::*;
 pub use experiment::{
-    a1_checks, log_log_slope, recovery_sweep, run, run_seed, signal, thousands, upper_median,
-    ChapterResults, Correlated, EasyBeforeHard, Exponents, LatentRuns, ModelChecks, Outcome,
-    Settings, Signal, Sweep, SweepPoint, Verdict,
+    a1_checks, log_log_slope, outcome_from_count, recovery_sweep, run, run_seed, signal, thousands,
+    upper_median, ChapterResults, Correlated, EasyBeforeHard, Exponents, LatentRuns, ModelChecks,
+    Outcome, Settings, Signal, Sweep, SweepPoint, Verdict,
 };
 pub use files::{chapter_files, CHAPTER};
 pub use landscape::{gain_table, linear_coupling, local_order, GainRow, PopulationLoss};

@@ -176,28 +176,14 @@ impl Runs {
     }
 }
 
-/// Whether a claim held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum Outcome {
-    Reproduced,
-    Partly,
-    NotReproduced,
-}
+pub use crate::report::Outcome;
 
-impl Outcome {
-    pub fn word(self) -> &'static str {
-        match self {
-            Outcome::Reproduced => "reproduced",
-            Outcome::Partly => "partly",
-            Outcome::NotReproduced => "not reproduced",
-        }
-    }
-    fn from_count(count: usize, all: usize) -> Outcome {
-        match count {
-            0 => Outcome::NotReproduced,
-            c if c >= all => Outcome::Reproduced,
-            _ => Outcome::Partly,
-        }
+/// Every target → reproduced; none → not reproduced; otherwise partly.
+fn outcome_from_count(count: usize, all: usize) -> Outcome {
+    match count {
+        0 => Outcome::NotReproduced,
+        c if c >= all => Outcome::Reproduced,
+        _ => Outcome::Partly,
     }
 }
 
@@ -296,7 +282,7 @@ pub fn h1_verdict(runs: &Runs) -> Verdict {
             }
         }
     }
-    let outcome = match Outcome::from_count(won.len(), TARGETS.len()) {
+    let outcome = match outcome_from_count(won.len(), TARGETS.len()) {
         Outcome::NotReproduced if !any_metric.is_empty() => Outcome::Partly,
         o => o,
     };
@@ -489,7 +475,7 @@ pub fn h3_verdict(runs: &Runs) -> Verdict {
         statement: "Learning the destruction converges faster.",
         rule: "Reproduced if, at T = 5 on 25GMM and 40GMM, the learned sampler's mean ELBO reaches the fixed sampler's final mean ELBO at an earlier evaluation than the fixed one does; partly if on one.",
         evidence: format!("Faster on {faster} of {} targets (iterations; see the table for seconds).", H3_TARGETS.len()),
-        outcome: Outcome::from_count(faster, H3_TARGETS.len()),
+        outcome: outcome_from_count(faster, H3_TARGETS.len()),
     }
 }
 
@@ -553,7 +539,7 @@ pub fn h4_verdicts(runs: &Runs) -> [Verdict; 2] {
             statement: "Second-moment objectives (TB, VarGrad) are competitive with or better than reverse KL (PIS).",
             rule: "Reproduced if at every T the better of TB and VarGrad has a mean ELBO gap within one seed-std of PIS's or below it; partly if at some T.",
             evidence: format!("Holds at: {}.", list_or_none(&competitive)),
-            outcome: Outcome::from_count(competitive.len(), H4_STEPS.len()),
+            outcome: outcome_from_count(competitive.len(), H4_STEPS.len()),
         },
         Verdict {
             claim: "H4b",
@@ -642,7 +628,7 @@ pub fn h5_verdicts(runs: &Runs) -> [Verdict; 2] {
                 values[0].1.cell(),
                 list_or_none(&hurt)
             ),
-            outcome: Outcome::from_count(hurt.len(), ablations.len()),
+            outcome: outcome_from_count(hurt.len(), ablations.len()),
         },
         Verdict {
             claim: "H5b",
@@ -711,7 +697,7 @@ pub fn h6_verdict(runs: &Runs) -> Verdict {
         statement: "Learned destruction scales to a higher-dimensional latent-space task (the paper calls its own results there mixed).",
         rule: "Reproduced if learned destruction has the higher ELBO in ≥ 4 of 5 paired seeds for both latent dimensions; partly if for one.",
         evidence: format!("Holds for: {}.", list_or_none(&won)),
-        outcome: Outcome::from_count(won.len(), H6_LATENTS.len()),
+        outcome: outcome_from_count(won.len(), H6_LATENTS.len()),
     }
 }
 
