@@ -73,7 +73,7 @@ execute)
         echo "executing $nb (log: $log)"
         # evcxr reports a panic without failing the cell; fail_fast() aborts the kernel
         # instead, and the output scan below is a second guard.
-        if "$VENV/bin/jupyter" execute --kernel_name=rust --timeout=900 --startup_timeout=180 \
+        if "$VENV/bin/jupyter" execute --kernel_name=rust --timeout=900 --startup_timeout=300 \
                 --output="$PWD/target/nb-out/$name" "$nb" >"$log" 2>&1 \
             && ! grep -q "panicked at" "target/nb-out/$name" \
             && ! "$VENV/bin/python" - "target/nb-out/$name" <<'PY'; then
