@@ -694,7 +694,7 @@ pub fn h6_verdict(runs: &Runs) -> Verdict {
         .collect();
     Verdict {
         claim: "H6",
-        statement: "Learned destruction scales to a higher-dimensional latent-space task (the paper calls its own results there mixed).",
+        statement: "Learned destruction scales to a higher-dimensional latent-space task (the paper claims better results there; its reviewers called them mixed).",
         rule: "Reproduced if learned destruction has the higher ELBO in ≥ 4 of 5 paired seeds for both latent dimensions; partly if for one.",
         evidence: format!("Holds for: {}.", list_or_none(&won)),
         outcome: outcome_from_count(won.len(), H6_LATENTS.len()),
