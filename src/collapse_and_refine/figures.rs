@@ -190,21 +190,21 @@ pub fn draw_noise_levels<DB: DrawingBackend>(
     )
 }
 
+/// A run's logged quantity `f` against log10 of the training step.
+fn log_curve(run: &TrainingRun, f: impl Fn(&super::training::LogPoint) -> f64) -> Vec<(f64, f64)> {
+    run.log
+        .iter()
+        .filter(|p| p.step > 0)
+        .map(|p| ((p.step as f64).log10(), f(p)))
+        .collect()
+}
+
 fn per_run<F: Fn(&TrainingRun, &super::training::LogPoint) -> f64>(
     runs: &[TrainingRun],
     f: F,
 ) -> Vec<Series> {
     runs.iter()
-        .map(|run| {
-            Series::line(
-                run.label.clone(),
-                run.log
-                    .iter()
-                    .filter(|p| p.step > 0)
-                    .map(|p| ((p.step as f64).log10(), f(run, p)))
-                    .collect(),
-            )
-        })
+        .map(|run| Series::line(run.label.clone(), log_curve(run, |p| f(run, p))))
         .collect()
 }
 
@@ -251,13 +251,7 @@ pub fn draw_caveats<DB: DrawingBackend>(
     let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
     let mut series = Vec::new();
     for run in &r.small_sigma {
-        let pts = |f: fn(&super::training::LogPoint) -> f64| {
-            run.log
-                .iter()
-                .filter(|p| p.step > 0)
-                .map(|p| ((p.step as f64).log10(), f(p)))
-                .collect()
-        };
+        let pts = |f: fn(&super::training::LogPoint) -> f64| log_curve(run, f);
         series.push(Series::line(
             format!("{}: flat normals tr", run.label),
             pts(|p| p.metrics.normal_trace),
@@ -277,13 +271,7 @@ pub fn draw_caveats<DB: DrawingBackend>(
     let d16 = &r.b2_residual[0];
     let mut series = Vec::new();
     for (run, name) in [(d16, "D = 16"), (&r.wide, "D = 64")] {
-        let pts = |f: &dyn Fn(&super::training::LogPoint) -> f64| -> Vec<(f64, f64)> {
-            run.log
-                .iter()
-                .filter(|p| p.step > 0)
-                .map(|p| ((p.step as f64).log10(), f(p)))
-                .collect()
-        };
+        let pts = |f: &dyn Fn(&super::training::LogPoint) -> f64| log_curve(run, f);
         series.push(Series::line(
             format!("{name}: tr J"),
             pts(&|p| p.metrics.trace),

@@ -216,19 +216,15 @@ pub fn verdicts(results: &ChapterResults) -> Vec<Verdict> {
     let z = worst(|l| l.max_bin_z);
     let gap = worst(|l| l.learned_final_loss - l.noise_mmse);
     let rms = worst(|l| l.learned_noise_rms);
+    let identity = |statement, error: f64| Verdict {
+        statement,
+        rule: format!("largest error ≤ {IDENTITY_TOLERANCE:.0e} on the grid, every level"),
+        measured: format!("{error:.1e}"),
+        holds: error <= IDENTITY_TOLERANCE,
+    };
     vec![
-        Verdict {
-            statement: "optimal denoiser = (y + (1 − a) score) / sqrt(a)",
-            rule: format!("largest error ≤ {IDENTITY_TOLERANCE:.0e} on the grid, every level"),
-            measured: format!("{d:.1e}"),
-            holds: d <= IDENTITY_TOLERANCE,
-        },
-        Verdict {
-            statement: "optimal noise prediction = −sqrt(1 − a) score",
-            rule: format!("largest error ≤ {IDENTITY_TOLERANCE:.0e} on the grid, every level"),
-            measured: format!("{n:.1e}"),
-            holds: n <= IDENTITY_TOLERANCE,
-        },
+        identity("optimal denoiser = (y + (1 − a) score) / sqrt(a)", d),
+        identity("optimal noise prediction = −sqrt(1 − a) score", n),
         Verdict {
             statement: "the exact denoiser is the conditional mean of sampled pairs",
             rule: format!("every bin's mean residual within {MAX_BIN_Z} standard errors"),
