@@ -927,3 +927,48 @@ fn a_non_finite_gradient_leaves_parameters_and_moments_untouched() {
     let moved = model.bias.as_vec()[0] - before.1[0];
     assert!((moved + 0.01).abs() < 1e-6, "bias moved by {moved}");
 }
+
+/// The target network follows the online one by a Polyak average after every update:
+/// `θ̄ ← (1 − ρ) θ̄ + ρ θ` with `ρ = polyak`, weight by weight, for both kernel networks.
+/// (With ρ and 1 − ρ swapped the target would jump to the online weights and stabilise
+/// nothing.) The learned log Z is left out: it is updated after the average.
+#[test]
+fn the_target_network_is_a_polyak_average_of_the_online_one() {
+    use destroy_then_generate::diffusion_samplers::parameters::weights;
+    let target = Gaussian::new(vec![1.0, -1.0], vec![1.0, 0.5]).with_log_z(ORACLE_LOG_Z);
+    let config = gaussian_config(Destruction::Learned, Objective::Tb, 3);
+    let rho = config.polyak as f32;
+    assert!(rho > 0.0 && rho < 0.5, "the test needs a small Polyak rate");
+    let mut trainer = Trainer::<2>::new(config, &target).unwrap();
+    trainer.run(&target, 1, &mut Progress::hidden()).unwrap();
+    let kernels =
+        |nets: &destroy_then_generate::diffusion_samplers::kernels::SamplerNets<2, f32, Dev>| {
+            let mut w = weights(&nets.generation);
+            w.extend(weights(&nets.destruction));
+            w
+        };
+    for _ in 0..2 {
+        let before = kernels(&trainer.target_nets);
+        let until = trainer.iteration + 1;
+        trainer
+            .run(&target, until, &mut Progress::hidden())
+            .unwrap();
+        let (online, after) = (kernels(&trainer.nets), kernels(&trainer.target_nets));
+        let mut largest_move = 0.0f32;
+        for ((b, o), a) in before
+            .iter()
+            .flatten()
+            .zip(online.iter().flatten())
+            .zip(after.iter().flatten())
+        {
+            let expected = (1.0 - rho) * b + rho * o;
+            assert!(
+                (a - expected).abs() < 1e-6,
+                "target {a}, expected {expected} (before {b}, online {o})"
+            );
+            largest_move = largest_move.max((o - b).abs());
+        }
+        // The online weights moved away from the target, so the rule was exercised.
+        assert!(largest_move > 1e-5, "largest move {largest_move}");
+    }
+}
