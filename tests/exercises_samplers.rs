@@ -159,12 +159,11 @@ fn log_mean_exp_estimates_a_known_normaliser_with_an_honest_error() {
 
 #[test]
 fn diversity_of_a_square_is_its_mean_side_and_diagonal() {
-    let square = vec![
-        vec![0.0, 0.0],
-        vec![1.0, 0.0],
-        vec![0.0, 1.0],
-        vec![1.0, 1.0],
-    ];
+    use destroy_then_generate::diffusion_samplers::targets::mean_pairwise_distance;
+    use destroy_then_generate::ndarray::array;
+    let square = array![[0.0f32, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
     let expected = (4.0 + 2.0 * 2f64.sqrt()) / 6.0;
-    assert!((mean_pairwise_distance(&square) - expected).abs() < 1e-12);
+    assert!((mean_pairwise_distance(&square, 4) - expected).abs() < 1e-6);
+    // Only the first `max_rows` count: the first two corners are one apart.
+    assert!((mean_pairwise_distance(&square, 2) - 1.0).abs() < 1e-6);
 }

@@ -1,6 +1,9 @@
 //! Solutions to the exercises of chapters "Results" and "Scaling up" (asserted by
 //! `tests/exercises_samplers.rs`).
 
+use crate::diffusion_samplers::evaluate::log_mean_exp;
+use ndarray::Array1;
+
 // ANCHOR: exercise_sign_test
 /// "Results", exercise 1: the two-sided exact sign test on paired seeds. Under "no
 /// difference", wins among `wins + losses` decided pairs are Binomial(n, ½) (ties are
@@ -24,34 +27,14 @@ pub fn elbo_gap_of_gaussian_log_weights(v: f64) -> f64 {
 
 // ANCHOR: exercise_log_mean_exp
 /// "Scaling up", exercise 1: `log Z ≈ log mean_i r(z_i)` over prior draws `z_i`, from the
-/// log-rewards, with its standard error by the delta method (`se(mean) / mean`).
+/// log-rewards (the crate's stable `log_mean_exp`), with its standard error by the delta
+/// method: `se(mean) / mean`, computed on the rewards scaled by their largest value.
 pub fn log_mean_exp_with_se(log_values: &[f64]) -> (f64, f64) {
     let n = log_values.len() as f64;
-    let top = log_values.iter().cloned().fold(f64::MIN, f64::max);
-    let scaled: Vec<f64> = log_values.iter().map(|l| (l - top).exp()).collect();
-    let mean = scaled.iter().sum::<f64>() / n;
-    let var = scaled.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    (top + mean.ln(), (var / n).sqrt() / mean)
+    let estimate = log_mean_exp(&Array1::from(log_values.to_vec()));
+    // r_i / mean_j r_j, so the ratio se(mean) / mean needs no overflow-prone exponent.
+    let ratios: Vec<f64> = log_values.iter().map(|l| (l - estimate).exp()).collect();
+    let var = ratios.iter().map(|r| (r - 1.0).powi(2)).sum::<f64>() / (n - 1.0);
+    (estimate, (var / n).sqrt())
 }
 // ANCHOR_END: exercise_log_mean_exp
-
-// ANCHOR: exercise_diversity
-/// "Scaling up", exercise 2: diversity as the mean Euclidean distance over all pairs of
-/// decoded samples.
-pub fn mean_pairwise_distance(points: &[Vec<f64>]) -> f64 {
-    let mut total = 0.0;
-    let mut pairs = 0usize;
-    for i in 0..points.len() {
-        for j in i + 1..points.len() {
-            let d2: f64 = points[i]
-                .iter()
-                .zip(&points[j])
-                .map(|(a, b)| (a - b).powi(2))
-                .sum();
-            total += d2.sqrt();
-            pairs += 1;
-        }
-    }
-    total / pairs.max(1) as f64
-}
-// ANCHOR_END: exercise_diversity

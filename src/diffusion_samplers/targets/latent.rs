@@ -167,6 +167,7 @@ impl Target for LatentClassifier {
     }
 }
 
+// ANCHOR: mean_pairwise_distance
 /// Mean pairwise Euclidean distance between the rows of `x` (the first `max_rows`).
 /// Introduced in chapter "Scaling up".
 pub fn mean_pairwise_distance(x: &Array2<f32>, max_rows: usize) -> f64 {
@@ -184,3 +185,4 @@ pub fn mean_pairwise_distance(x: &Array2<f32>, max_rows: usize) -> f64 {
     }
     total / (n * (n - 1) / 2) as f64
 }
+// ANCHOR_END: mean_pairwise_distance
