@@ -1,18 +1,24 @@
 //! Training throughput of the diffusion sampler (chapter "Sampling without data"):
 //! milliseconds per iteration at the reference configuration (25GMM, batch 300, width 64,
-//! trajectory balance), and achieved GFLOP/s against this machine's GEMM throughput.
+//! trajectory balance), and achieved GFLOP/s against this machine's GEMM throughput —
+//! the plain dfdx network of the chapter and the fused CPU accelerator side by side.
 //! Writes `book/generated/benchmarks/train-iteration.md`. Run: `cargo bench --bench train_iteration`;
 //! `cargo bench --bench train_iteration -- "T = 100"` times only the matching cases (and
 //! leaves the table alone).
 
 use destroy_then_generate::dfdx::prelude::*;
 use destroy_then_generate::diffusion_samplers::kernels::Destruction;
+use destroy_then_generate::diffusion_samplers::network::{Evaluator, PlainDfdx};
 use destroy_then_generate::diffusion_samplers::targets::Gmm;
 use destroy_then_generate::diffusion_samplers::train::{TrainConfig, Trainer};
 use destroy_then_generate::diffusion_samplers::WIDTH;
+use destroy_then_generate::fast_cpu::{keep_freed_buffers, FusedCpu};
 use std::time::Instant;
 
 const BATCH: usize = 300;
+
+/// Seconds per iteration of a configuration, for one way of evaluating the network.
+type Timer = fn(&TrainConfig, &Gmm) -> f64;
 
 /// Median of `repeats` timings of `work`, in seconds.
 fn median_seconds(repeats: usize, mut work: impl FnMut()) -> f64 {
@@ -63,8 +69,8 @@ fn gemm_gflops(threads: usize) -> f64 {
 }
 
 /// Median seconds per training iteration of `config`, after a warm-up.
-fn seconds_per_iteration(config: &TrainConfig, target: &Gmm) -> f64 {
-    let mut trainer: Trainer<2> = Trainer::new(config.clone(), target).expect("valid config");
+fn seconds_per_iteration<P: Evaluator>(config: &TrainConfig, target: &Gmm) -> f64 {
+    let mut trainer: Trainer<2, P> = Trainer::new(config.clone(), target).expect("valid config");
     for _ in 0..5 {
         trainer.step(target).expect("warm-up steps");
     }
@@ -83,6 +89,9 @@ fn main() {
         println!("train_iteration: run with `cargo bench --bench train_iteration`");
         return;
     }
+    // As the command line does: freed buffers are reused, not unmapped (a process-wide
+    // setting, so the binary makes it, never the library).
+    keep_freed_buffers();
     let target = Gmm::grid25();
     let cases = [
         (
@@ -119,7 +128,7 @@ fn main() {
         .build()
         .expect("a one-thread pool");
     let mut table = format!(
-        "| configuration | ms / iteration, 1 thread | ms / iteration, {threads} threads | speed-up | GFLOP/s, {threads} threads | share of GEMM peak |\n|---|---|---|---|---|---|\n"
+        "| configuration | network | ms / iteration, 1 thread | ms / iteration, {threads} threads | speed-up | GFLOP/s, {threads} threads | share of GEMM peak |\n|---|---|---|---|---|---|---|\n"
     );
     for (name, steps, destruction, off_policy) in cases {
         if only
@@ -140,23 +149,29 @@ fn main() {
             config.buffer_capacity = 0;
             config.backward_every = 0;
         }
-        // Side by side in one run: the same configuration on one thread, then on all.
-        let single = one_thread.install(|| seconds_per_iteration(&config, &target));
-        let seconds = seconds_per_iteration(&config, &target);
-        let gflops =
-            flops_per_iteration(steps, destruction == Destruction::Learned) / seconds / 1e9;
-        println!(
-            "{name}: {:.2} ms/iteration on 1 thread, {:.2} ms on {threads}, {gflops:.1} GFLOP/s",
-            single * 1e3,
-            seconds * 1e3
-        );
-        table.push_str(&format!(
-            "| {name} | {:.2} | {:.2} | {:.2}× | {gflops:.1} | {:.0} % |\n",
-            single * 1e3,
-            seconds * 1e3,
-            single / seconds,
-            100.0 * gflops / gemm_all
-        ));
+        // Side by side in one run: each network on one thread, then on all.
+        let timings: [(&str, Timer); 2] = [
+            ("plain dfdx", seconds_per_iteration::<PlainDfdx>),
+            ("fused (fast_cpu)", seconds_per_iteration::<FusedCpu>),
+        ];
+        for (network, seconds_per_iteration) in timings {
+            let single = one_thread.install(|| seconds_per_iteration(&config, &target));
+            let seconds = seconds_per_iteration(&config, &target);
+            let gflops =
+                flops_per_iteration(steps, destruction == Destruction::Learned) / seconds / 1e9;
+            println!(
+                "{name}, {network}: {:.2} ms/iteration on 1 thread, {:.2} ms on {threads}, {gflops:.1} GFLOP/s",
+                single * 1e3,
+                seconds * 1e3
+            );
+            table.push_str(&format!(
+                "| {name} | {network} | {:.2} | {:.2} | {:.2}× | {gflops:.1} | {:.0} % |\n",
+                single * 1e3,
+                seconds * 1e3,
+                single / seconds,
+                100.0 * gflops / gemm_all
+            ));
+        }
     }
     table.push_str(&format!(
         "\nGEMM peak: 512×512×512 f32 matrix products through dfdx run at {gemm_one:.1} GFLOP/s on one thread \

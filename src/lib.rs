@@ -15,6 +15,8 @@
 //! assert_eq!(joint.entropy_b_given_a().as_rational(), Some(Rational::ONE));
 //! ```
 
+#![deny(unsafe_code)]
+
 /// The crate version; notebooks assert it so they never run against a stale crate.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -40,13 +42,14 @@ pub mod denoisers_and_scores;
 pub mod easy_to_hard;
 
 // Shared pieces.
-pub mod allocator;
 pub mod cli;
 pub mod diagram;
 pub mod notebook;
 pub mod numbers;
-pub mod partner;
 pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod sampling;
+
+// The CPU accelerator for Part III's samplers: the only module allowed `unsafe`.
+pub mod fast_cpu;

@@ -3,6 +3,9 @@ use destroy_then_generate::cli::{run, Cli};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A process-wide setting, so it is made here and not by the library: training
+    // reuses freed buffers instead of mapping fresh pages (see `fast_cpu`).
+    destroy_then_generate::fast_cpu::keep_freed_buffers();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // --help and --version are not errors: print them in full.

@@ -20,6 +20,7 @@ use destroy_then_generate::diffusion_samplers::replay::ReplayBuffer;
 use destroy_then_generate::diffusion_samplers::targets::{Gaussian, Gmm};
 use destroy_then_generate::diffusion_samplers::train::{Checkpoint, TrainConfig, Trainer};
 use destroy_then_generate::diffusion_samplers::{device, Dev, Points, Target, Values};
+use destroy_then_generate::fast_cpu::FusedCpu;
 use destroy_then_generate::ndarray::{Array1, Array2};
 use destroy_then_generate::progress::Progress;
 use destroy_then_generate::sampling::seeded_rng;
@@ -977,12 +978,11 @@ fn the_target_network_is_a_polyak_average_of_the_online_one() {
     assert!(rho > 0.0 && rho < 0.5, "the test needs a small Polyak rate");
     let mut trainer = Trainer::<2>::new(config, &target).unwrap();
     trainer.run(&target, 1, &mut Progress::hidden()).unwrap();
-    let kernels =
-        |nets: &destroy_then_generate::diffusion_samplers::kernels::SamplerNets<2, f32, Dev>| {
-            let mut w = weights(&nets.generation);
-            w.extend(weights(&nets.destruction));
-            w
-        };
+    let kernels = |nets: &SamplerNets<2, f32, Dev, FusedCpu>| {
+        let mut w = weights(&nets.generation);
+        w.extend(weights(&nets.destruction));
+        w
+    };
     for _ in 0..2 {
         let before = kernels(&trainer.target_nets);
         let until = trainer.iteration + 1;

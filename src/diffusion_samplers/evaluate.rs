@@ -4,6 +4,7 @@
 
 use super::kernels::{KernelConfig, SamplerNets};
 use super::mmd::{mmd_rbf, DEFAULT_BANDWIDTHS};
+use super::network::Evaluator;
 use super::target::Target;
 use super::trajectory::final_states;
 use super::transport::wasserstein2;
@@ -61,8 +62,8 @@ pub fn log_mean_exp(values: &Array1<f64>) -> f64 {
 // ANCHOR: evaluate
 /// Evaluates `nets` on `n` fresh trajectories (and `n` exact target samples when the
 /// target has a sampler). `sample_metrics` adds W2 and MMD, which cost O(n³) and O(n²).
-pub fn evaluate<const D: usize, Tg: Target + ?Sized>(
-    nets: &SamplerNets<D, f32, Dev>,
+pub fn evaluate<const D: usize, P: Evaluator, Tg: Target + ?Sized>(
+    nets: &SamplerNets<D, f32, Dev, P>,
     config: &KernelConfig,
     target: &Tg,
     n: usize,

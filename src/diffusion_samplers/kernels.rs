@@ -1,10 +1,13 @@
 //! The two Gaussian kernels of a `T`-step sampler started at `x_0 = 0`: generation
 //! `p→(x_{n+1} | x_n)` and destruction `p←(x_n | x_{n+1})`, as means and log-variances.
 
-use super::network::{Backbone, HeadOutput, KernelNet, LogZ, Rows, TimeTable};
+use super::network::{
+    Backbone, Evaluator, HeadOutput, KernelNet, LogZ, PlainDfdx, Rows, TimeTable,
+};
 use super::Dev;
 use crate::dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
 
 /// Which destruction process the sampler uses.
 /// Introduced in chapter "Sampling without data".
@@ -60,16 +63,21 @@ const DRIFT_CLIP: f32 = 1e4;
 
 /// The trainable parts of a sampler: generation network, destruction network (unused
 /// with fixed destruction; only its head is used with a shared backbone) and `log Z`.
+/// `P` says how the networks are evaluated (the plain dfdx network unless a trainer
+/// picks a faster [`Evaluator`]).
 /// Introduced in chapter "Sampling without data".
 #[derive(Clone, Debug)]
-pub struct SamplerNets<const D: usize, E: Dtype, Dv: Storage<E>> {
+pub struct SamplerNets<const D: usize, E: Dtype, Dv: Storage<E>, P = PlainDfdx> {
     pub generation: KernelNet<D, E, Dv>,
     pub destruction: KernelNet<D, E, Dv>,
     pub log_z: LogZ<E, Dv>,
+    pub evaluator: PhantomData<P>,
 }
 
-impl<const DIM: usize, Dv: Device<f32>> TensorCollection<f32, Dv> for SamplerNets<DIM, f32, Dv> {
-    type To<E2: Dtype, D2: Device<E2>> = SamplerNets<DIM, E2, D2>;
+impl<const DIM: usize, Dv: Device<f32>, P: Evaluator> TensorCollection<f32, Dv>
+    for SamplerNets<DIM, f32, Dv, P>
+{
+    type To<E2: Dtype, D2: Device<E2>> = SamplerNets<DIM, E2, D2, P>;
     fn iter_tensors<V: ModuleVisitor<Self, f32, Dv>>(
         visitor: &mut V,
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
@@ -83,6 +91,7 @@ impl<const DIM: usize, Dv: Device<f32>> TensorCollection<f32, Dv> for SamplerNet
                 generation,
                 destruction,
                 log_z,
+                evaluator: PhantomData,
             },
         )
     }
@@ -204,7 +213,7 @@ impl KernelConfig {
     // ANCHOR_END: learned_destruction
 }
 
-impl<const D: usize> SamplerNets<D, f32, Dev> {
+impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
     /// A fresh sampler: random backbones, zero heads (so the generation kernel starts as
     /// the reference walk and a learned destruction as the bridge), `log Z = 0`.
     pub fn new(dev: &Dev) -> Self {
@@ -230,7 +239,7 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
         match config.destruction {
             Destruction::Fixed => config.bridge(x_next, next_step),
             Destruction::Learned => {
-                let out = self.destruction_backbone(config).forward(
+                let out = self.destruction_backbone(config).forward::<P, T>(
                     &self.destruction.head,
                     x_next.retaped::<T>(),
                     &config.times(),
@@ -249,10 +258,12 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
         step: &[usize],
     ) -> GaussianRows<D, T> {
         let generation = &self.generation;
-        let out =
-            generation
-                .backbone
-                .forward(&generation.head, x.retaped::<T>(), &config.times(), step);
+        let out = generation.backbone.forward::<P, T>(
+            &generation.head,
+            x.retaped::<T>(),
+            &config.times(),
+            step,
+        );
         config.generation(out, x)
     }
 
@@ -263,7 +274,10 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
         config: &KernelConfig,
     ) -> TimeTable<T> {
         let steps: Vec<usize> = (0..config.steps).collect();
-        self.generation.backbone.time.table(&config.times(), &steps)
+        self.generation
+            .backbone
+            .time
+            .table::<P, T>(&config.times(), &steps)
     }
 
     /// [`generation_kernel`](Self::generation_kernel) with shared time features.
@@ -275,9 +289,12 @@ impl<const D: usize> SamplerNets<D, f32, Dev> {
         step: &[usize],
     ) -> GaussianRows<D, T> {
         let generation = &self.generation;
-        let out = generation
-            .backbone
-            .forward_with(&generation.head, x.retaped::<T>(), times, step);
+        let out = generation.backbone.forward_with::<P, T>(
+            &generation.head,
+            x.retaped::<T>(),
+            times,
+            step,
+        );
         config.generation(out, x)
     }
 }

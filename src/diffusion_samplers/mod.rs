@@ -6,11 +6,9 @@
 //! "Adaptive destruction" the learned destruction kernel and what keeps joint training
 //! stable.
 
-pub mod activation;
 pub mod evaluate;
 pub mod exercises;
 pub mod experiment;
-pub mod fused_network;
 pub mod kernels;
 pub mod mmd;
 pub mod network;

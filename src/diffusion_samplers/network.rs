@@ -1,7 +1,6 @@
 //! The network behind both kernels: a state embedding plus a sinusoidal time embedding,
 //! a small GELU trunk, and a Gaussian head (mean and log-variance) initialised to zero.
 
-use super::activation::gelu;
 use super::Dev;
 use crate::dfdx::nn::modules::Linear;
 use crate::dfdx::prelude::*;
@@ -200,7 +199,7 @@ impl<D: Device<f32>> TensorCollection<f32, D> for LogZ<f32, D> {
 // ANCHOR: time_embedding
 impl TimeEmbedding<f32, Dev> {
     /// One embedding row per time in `times`.
-    pub fn forward<T: Tape<f32, Dev> + Merge<T>>(&self, times: &[f32]) -> Hidden<T> {
+    pub fn forward<P: Evaluator, T: Tape<f32, Dev> + Merge<T>>(&self, times: &[f32]) -> Hidden<T> {
         let dev = self.phase.device().clone();
         let n = times.len();
         let frequencies: Tensor<Rank1<HARMONICS>, f32, Dev> =
@@ -213,7 +212,7 @@ impl TimeEmbedding<f32, Dev> {
         let angle = self.phase.retaped::<T>().broadcast_like(&(n, Const)) + angle;
         let features =
             self.from_sin.forward(angle.retaped::<T>().sin()) + self.from_cos.forward(angle.cos());
-        self.out.forward(gelu(features))
+        self.out.forward(P::gelu(features))
     }
 }
 // ANCHOR_END: time_embedding
@@ -233,7 +232,7 @@ pub struct TimeTable<T> {
 
 impl TimeEmbedding<f32, Dev> {
     /// The features of `times[k]` for every grid index `k` in `used`.
-    pub fn table<T: Tape<f32, Dev> + Merge<T>>(
+    pub fn table<P: Evaluator, T: Tape<f32, Dev> + Merge<T>>(
         &self,
         times: &[f32],
         used: &[usize],
@@ -246,7 +245,7 @@ impl TimeEmbedding<f32, Dev> {
         for (row, &k) in used.iter().enumerate() {
             row_of[k] = Some(row);
         }
-        let (features, tape) = self.forward::<T>(&used_times).split_tape();
+        let (features, tape) = self.forward::<P, T>(&used_times).split_tape();
         TimeTable {
             features,
             row_of,
@@ -276,15 +275,15 @@ impl<T: Tape<f32, Dev> + Merge<T>> TimeTable<T> {
 impl<const D: usize> Backbone<D, f32, Dev> {
     /// The head's raw outputs for rows `x` at times `times[time_index[i]]`, embedding
     /// only the times some row uses.
-    pub fn forward<T: Tape<f32, Dev> + Merge<T>>(
+    pub fn forward<P: Evaluator, T: Tape<f32, Dev> + Merge<T>>(
         &self,
         head: &GaussianHead<D, f32, Dev>,
         x: Rows<D, T>,
         times: &[f32],
         time_index: &[usize],
     ) -> HeadOutput<D, T> {
-        let table = self.time.table::<T>(times, time_index);
-        let out = self.forward_with(head, x, &table, time_index);
+        let table = self.time.table::<P, T>(times, time_index);
+        let out = self.forward_with::<P, T>(head, x, &table, time_index);
         HeadOutput {
             mean: table.attach(out.mean),
             log_var: out.log_var,
@@ -293,7 +292,7 @@ impl<const D: usize> Backbone<D, f32, Dev> {
 
     /// [`forward`](Self::forward) with the time features of a shared table (whose
     /// [`attach`](TimeTable::attach) the caller owes once per pass).
-    pub fn forward_with<T: Tape<f32, Dev> + Merge<T>>(
+    pub fn forward_with<P: Evaluator, T: Tape<f32, Dev> + Merge<T>>(
         &self,
         head: &GaussianHead<D, f32, Dev>,
         x: Rows<D, T>,
@@ -301,6 +300,71 @@ impl<const D: usize> Backbone<D, f32, Dev> {
         time_index: &[usize],
     ) -> HeadOutput<D, T> {
         let (features, index) = table.input(time_index);
-        self.head_outputs(head, x, features, &index)
+        P::head_outputs(self, head, x, features, &index)
+    }
+}
+
+/// How a kernel network is evaluated: the activation and the trunk-plus-head pass.
+/// [`PlainDfdx`] is the network written with dfdx's operations, the code this chapter
+/// shows; `fast_cpu::FusedCpu` computes the same function and gradients faster on the
+/// CPU (see the crate's `fast_cpu` module).
+/// Introduced in chapter "Sampling without data".
+pub trait Evaluator: Copy + Default + Send + Sync + 'static {
+    /// GELU, tanh form: `gelu(x) = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
+    fn gelu<S: Shape, T: Tape<f32, Dev>>(x: Tensor<S, f32, Dev, T>) -> Tensor<S, f32, Dev, T>;
+
+    /// The head's raw outputs on the trunk
+    /// `GELU(L2(GELU(L1(GELU(state(x) + table[index])))))` over rows `x`, where row `i`
+    /// takes its time features from row `index[i]` of `table`.
+    fn head_outputs<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
+        backbone: &Backbone<D, f32, Dev>,
+        head: &GaussianHead<D, f32, Dev>,
+        x: Rows<D, T>,
+        table: Hidden<T>,
+        index: &[usize],
+    ) -> HeadOutput<D, T>;
+}
+
+/// The kernel network written with dfdx's operations.
+/// Introduced in chapter "Sampling without data".
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PlainDfdx;
+
+// ANCHOR: plain_network
+impl Evaluator for PlainDfdx {
+    fn gelu<S: Shape, T: Tape<f32, Dev>>(x: Tensor<S, f32, Dev, T>) -> Tensor<S, f32, Dev, T> {
+        x.fast_gelu()
+    }
+
+    fn head_outputs<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
+        backbone: &Backbone<D, f32, Dev>,
+        head: &GaussianHead<D, f32, Dev>,
+        x: Rows<D, T>,
+        table: Hidden<T>,
+        index: &[usize],
+    ) -> HeadOutput<D, T> {
+        let dev = x.device().clone();
+        let index = dev.tensor_from_vec(index.to_vec(), (index.len(),));
+        let h = Self::gelu(backbone.state.forward(x) + table.gather(index));
+        let h = Self::gelu(backbone.hidden1.forward(h));
+        let h = Self::gelu(backbone.hidden2.forward(h));
+        let log_var = head.log_var.forward(h.retaped::<T>());
+        HeadOutput {
+            mean: head.mean.forward(h),
+            log_var,
+        }
+    }
+}
+// ANCHOR_END: plain_network
+
+impl<const I: usize, const O: usize> ZeroLinear<I, O, f32, Dev> {
+    /// `x · weightᵀ + bias` on a batch of rows.
+    pub fn forward<T: Tape<f32, Dev>>(
+        &self,
+        x: Tensor<(usize, Const<I>), f32, Dev, T>,
+    ) -> Tensor<(usize, Const<O>), f32, Dev, T> {
+        let n = x.shape().0;
+        x.matmul(self.weight.retaped::<T>().permute())
+            + self.bias.retaped::<T>().broadcast_like(&(n, Const::<O>))
     }
 }

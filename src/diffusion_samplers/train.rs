@@ -3,7 +3,7 @@
 
 use super::evaluate::{evaluate, Evaluation};
 use super::kernels::{Destruction, KernelConfig, SamplerNets};
-use super::network::Rows;
+use super::network::{Evaluator, Rows};
 use super::objectives::{log_variance, trajectory_balance, Loss, Objective};
 use super::parameters::{gradient_norm, load_weights, weights, Adam};
 use super::replay::ReplayBuffer;
@@ -11,6 +11,7 @@ use super::target::{device, Target};
 use super::trajectory::{final_log_reward, final_states, States};
 use super::Dev;
 use crate::dfdx::prelude::*;
+use crate::fast_cpu::FusedCpu;
 use crate::progress::Progress;
 use crate::sampling::seeded_rng;
 use ndarray::{Array1, Array2};
@@ -190,13 +191,16 @@ impl std::fmt::Display for Diverged {
     }
 }
 
-/// A sampler being trained, with its optimisers, target copy and replay buffer.
+/// A sampler being trained, with its optimisers, target copy and replay buffer. On the
+/// CPU it evaluates its networks with the crate's fused accelerator by default;
+/// `Trainer<D, PlainDfdx>` trains the plain dfdx network of the chapter instead (the
+/// same function, tested equal to float tolerance).
 /// Introduced in chapter "Sampling without data".
-pub struct Trainer<const D: usize> {
+pub struct Trainer<const D: usize, P: Evaluator = FusedCpu> {
     pub config: TrainConfig,
-    pub nets: SamplerNets<D, f32, Dev>,
+    pub nets: SamplerNets<D, f32, Dev, P>,
     /// The Polyak-averaged copy `φ̄` (a whole copy; only its destruction part is read).
-    pub target_nets: SamplerNets<D, f32, Dev>,
+    pub target_nets: SamplerNets<D, f32, Dev, P>,
     pub optimisers: Optimisers,
     pub buffer: ReplayBuffer,
     /// Iterations done so far.
@@ -243,7 +247,7 @@ pub fn iteration_rng(seed: u64, iteration: usize, stream: u64) -> StdRng {
     seeded_rng(mixed)
 }
 
-impl<const D: usize> Trainer<D> {
+impl<const D: usize, P: Evaluator> Trainer<D, P> {
     /// A fresh trainer for `target`; fails if the configuration is invalid or the
     /// target's dimension is not `D`.
     pub fn new<Tg: Target + ?Sized>(config: TrainConfig, target: &Tg) -> Result<Self, String> {
@@ -255,7 +259,6 @@ impl<const D: usize> Trainer<D> {
                 target.dim()
             ));
         }
-        crate::allocator::keep_freed_buffers();
         let nets = SamplerNets::new(&device(config.seed));
         Ok(Trainer {
             target_nets: nets.clone(),
@@ -300,7 +303,7 @@ impl<const D: usize> Trainer<D> {
                 checkpoint.dimension
             ));
         }
-        let mut trainer = Trainer::<D>::new(checkpoint.config, target)?;
+        let mut trainer = Trainer::<D, P>::new(checkpoint.config, target)?;
         load_weights(&mut trainer.nets, &checkpoint.weights)?;
         load_weights(&mut trainer.target_nets, &checkpoint.target_weights)?;
         trainer.optimisers = checkpoint.optimisers;

@@ -3,7 +3,7 @@
 //! `log w(τ) = log R(x_T) + Σ_n log p←(x_n | x_{n+1}) − Σ_n log p→(x_{n+1} | x_n)`.
 
 use super::kernels::{KernelConfig, SamplerNets};
-use super::network::Rows;
+use super::network::{Evaluator, Rows};
 use super::target::{log_density_values, Target};
 use super::values::values;
 use super::Dev;
@@ -46,7 +46,7 @@ fn sum_over_steps<T: Tape<f32, Dev>>(
         .sum::<(usize,), Axis<0>>()
 }
 
-impl<const D: usize> SamplerNets<D, f32, Dev> {
+impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
     // ANCHOR: generate
     /// Draws `batch` trajectories forwards from `x_0 = 0`. With `exploration_std = ε > 0`
     /// each step's variance is widened to `σ²Δt·e^ℓ + ε²` (off-policy exploration); the

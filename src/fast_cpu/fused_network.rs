@@ -15,12 +15,14 @@
 //! depends on the number of rows only, so results do not depend on the thread count
 //! (tested bit for bit).
 
-use super::activation::gelu_in_place;
-use super::network::{Backbone, GaussianHead, HeadOutput, Hidden, Rows, WIDTH};
-use super::values::values;
-use super::Dev;
+use super::activation::{gelu, gelu_in_place};
+use super::partner;
 use crate::dfdx::prelude::*;
-use crate::partner;
+use crate::diffusion_samplers::network::{
+    Backbone, Evaluator, GaussianHead, HeadOutput, Hidden, Rows, WIDTH,
+};
+use crate::diffusion_samplers::values::values;
+use crate::diffusion_samplers::Dev;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{concatenate, s, Array1, Array2, ArrayView2, Axis};
 use std::ops::Range;
@@ -279,22 +281,28 @@ fn array<const C: usize, T>(rows: &Tensor<(usize, Const<C>), f32, Dev, T>) -> Ar
     Array2::from_shape_vec((rows.shape().0, C), values(rows)).expect("row shape")
 }
 
-impl<const D: usize> Backbone<D, f32, Dev> {
-    /// The head's raw outputs on the trunk
-    /// `GELU(L2(GELU(L1(GELU(state(x) + table[index])))))` over rows `x`, where row `i`
-    /// takes its time features from row `index[i]` of `table`.
-    /// Introduced in chapter "Sampling without data".
-    pub fn head_outputs<T: Tape<f32, Dev> + Merge<T>>(
-        &self,
+/// The kernel network of chapter "Sampling without data", fused for the CPU.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FusedCpu;
+
+impl Evaluator for FusedCpu {
+    fn gelu<S: Shape, T: Tape<f32, Dev>>(x: Tensor<S, f32, Dev, T>) -> Tensor<S, f32, Dev, T> {
+        gelu(x)
+    }
+
+    fn head_outputs<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
+        backbone: &Backbone<D, f32, Dev>,
         head: &GaussianHead<D, f32, Dev>,
         x: Rows<D, T>,
         table: Hidden<T>,
         index: &[usize],
     ) -> HeadOutput<D, T> {
-        self.head_outputs_split(head, x, table, index, SPLIT_FROM_ROWS)
+        backbone.head_outputs_split(head, x, table, index, SPLIT_FROM_ROWS)
     }
+}
 
-    /// [`head_outputs`](Self::head_outputs), splitting the rows in two from `split_from`.
+impl<const D: usize> Backbone<D, f32, Dev> {
+    /// [`FusedCpu::head_outputs`], splitting the rows in two from `split_from`.
     fn head_outputs_split<T: Tape<f32, Dev> + Merge<T>>(
         &self,
         head: &GaussianHead<D, f32, Dev>,
@@ -376,7 +384,7 @@ impl<const D: usize> Backbone<D, f32, Dev> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diffusion_samplers::activation::gelu;
+    use crate::diffusion_samplers::network::PlainDfdx;
 
     /// A 2-D network with random (not zero) head weights, and its inputs.
     struct Case {
@@ -402,29 +410,6 @@ mod tests {
             table: dev.sample_normal_like(&(3, Const)),
             index: (0..rows).map(|i| (i * 7 + 1) % 3).collect(),
             weights: [(); 2].map(|_| dev.sample_normal_like(&(rows, Const))),
-        }
-    }
-
-    /// The same network written with dfdx's generic operations.
-    fn unfused<T: Tape<f32, Dev> + Merge<T>>(
-        c: &Case,
-        x: Rows<2, T>,
-        table: Hidden<T>,
-    ) -> HeadOutput<2, T> {
-        let dev = x.device().clone();
-        let index = dev.tensor_from_vec(c.index.clone(), (c.index.len(),));
-        let h = gelu(c.backbone.state.forward(x) + table.gather(index));
-        let h = gelu(c.backbone.hidden1.forward(h));
-        let h = gelu(c.backbone.hidden2.forward(h));
-        let n = h.shape().0;
-        let layer = |h: Hidden<T>,
-                     w: &Tensor<Rank2<2, WIDTH>, f32, Dev>,
-                     b: &Tensor<Rank1<2>, f32, Dev>| {
-            h.matmul(w.retaped::<T>().permute()) + b.retaped::<T>().broadcast_like(&(n, Const::<2>))
-        };
-        HeadOutput {
-            mean: layer(h.retaped(), &c.head.mean.weight, &c.head.mean.bias),
-            log_var: layer(h, &c.head.log_var.weight, &c.head.log_var.bias),
         }
     }
 
@@ -498,12 +483,14 @@ mod tests {
     }
 
     #[test]
-    fn fused_network_equals_the_unfused_graph_with_gradients() {
+    fn fused_network_equals_the_plain_dfdx_network_with_gradients() {
         let c = case(7);
         let fused = values_and_gradients(&c, |x, table| {
-            c.backbone.head_outputs(&c.head, x, table, &c.index)
+            FusedCpu::head_outputs(&c.backbone, &c.head, x, table, &c.index)
         });
-        let plain = values_and_gradients(&c, |x, table| unfused(&c, x, table));
+        let plain = values_and_gradients(&c, |x, table| {
+            PlainDfdx::head_outputs(&c.backbone, &c.head, x, table, &c.index)
+        });
         assert_close(&fused, &plain);
     }
 

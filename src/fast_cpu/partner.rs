@@ -9,6 +9,12 @@
 //! Each thread that calls [`join`] gets its own partner, created on first use, and only
 //! when rayon's current pool allows more than one thread: a sweep that trains each run
 //! on one thread runs both halves in turn, on that thread.
+//!
+//! Two threads must never be slower than one. On a machine whose cores are shared, the
+//! partner may not get a core in time; so the caller, once its own half is done, takes
+//! back a task the partner has not started and runs it itself (the result is the same:
+//! who runs a half never changes what it computes), and an idle partner yields its core
+//! between spins.
 
 use std::any::Any;
 use std::cell::{Cell, UnsafeCell};
@@ -23,12 +29,14 @@ const SPIN: Duration = Duration::from_millis(2);
 
 /// No task; the partner waits.
 const IDLE: u8 = 0;
-/// A task is in the slot.
+/// A task is in the slot, not yet claimed.
 const WORK: u8 = 1;
 /// The task has run; its panic, if any, is in the slot.
 const DONE: u8 = 2;
 /// The partner should end.
 const EXIT: u8 = 3;
+/// The partner has claimed the task and is running it.
+const RUNNING: u8 = 4;
 
 /// A task whose borrows outlive its run: [`Partner::join`] waits for it (see there).
 type Task = Box<dyn FnOnce() + Send + 'static>;
@@ -40,9 +48,11 @@ struct Shared {
 }
 
 // SAFETY: `task` and `panic` are handed between exactly two threads through `state`:
-// the owner writes `task` before storing WORK (release) and reads `panic` after loading
-// DONE (acquire); the partner reads `task` after loading WORK and writes `panic` before
-// storing DONE. Neither touches them otherwise.
+// the owner writes `task` before storing WORK (release), and reads `panic` after loading
+// DONE (acquire) or takes `task` back after its own WORK → IDLE exchange succeeds; the
+// partner takes `task` only after its WORK → RUNNING exchange succeeds and writes
+// `panic` before storing DONE. Exactly one exchange out of WORK can succeed, so exactly
+// one thread takes the task, and neither touches the slots otherwise.
 unsafe impl Sync for Shared {}
 
 struct Partner {
@@ -115,18 +125,31 @@ impl Partner {
         self.shared.state.store(WORK, Ordering::Release);
         self.thread.unpark();
         let a_result = catch_unwind(AssertUnwindSafe(a));
-        let mut spins = 0u32;
-        while self.shared.state.load(Ordering::Acquire) != DONE {
-            spins += 1;
-            if spins < 1 << 16 {
-                std::hint::spin_loop();
-            } else {
-                thread::yield_now();
+        let reclaimed = self
+            .shared
+            .state
+            .compare_exchange(WORK, IDLE, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok();
+        let b_panic = if reclaimed {
+            // The partner was late: run its half here rather than wait for a core.
+            // SAFETY: our exchange out of WORK succeeded, so the partner never will.
+            let task = unsafe { (*self.shared.task.get()).take() }.expect("the task");
+            catch_unwind(AssertUnwindSafe(task)).err()
+        } else {
+            let mut spins = 0u32;
+            while self.shared.state.load(Ordering::Acquire) != DONE {
+                spins += 1;
+                if spins < 1 << 12 {
+                    std::hint::spin_loop();
+                } else {
+                    thread::yield_now();
+                }
             }
-        }
-        // SAFETY: DONE, so the partner is back to waiting and does not touch the slot.
-        let b_panic = unsafe { (*self.shared.panic.get()).take() };
-        self.shared.state.store(IDLE, Ordering::Relaxed);
+            // SAFETY: DONE, so the partner is back to waiting and does not touch the slot.
+            let panic = unsafe { (*self.shared.panic.get()).take() };
+            self.shared.state.store(IDLE, Ordering::Relaxed);
+            panic
+        };
         match (a_result, b_panic) {
             (Err(panic), _) | (Ok(_), Some(panic)) => resume_unwind(panic),
             (Ok(a_result), None) => (a_result, b_result.expect("the partner ran its task")),
@@ -152,12 +175,29 @@ fn serve(shared: &Shared) {
         let mut spins = 0u32;
         let state = loop {
             match shared.state.load(Ordering::Acquire) {
-                WORK => break WORK,
+                // Claim the task, unless the owner has taken it back meanwhile.
+                WORK => {
+                    let claim = shared.state.compare_exchange(
+                        WORK,
+                        RUNNING,
+                        Ordering::Acquire,
+                        Ordering::Relaxed,
+                    );
+                    if claim.is_ok() {
+                        break WORK;
+                    }
+                }
                 EXIT => break EXIT,
-                // The clock is read now and then only: reading it costs more than a spin.
-                _ if !spins.is_multiple_of(256) || idle_since.elapsed() < SPIN => {
+                _ if !spins.is_multiple_of(256) => {
                     spins = spins.wrapping_add(1);
                     std::hint::spin_loop()
+                }
+                // The clock is read now and then only: reading it costs more than a spin.
+                // Between, the core is offered to any thread that waits for it (perhaps
+                // the owner, on a machine whose cores are shared).
+                _ if idle_since.elapsed() < SPIN => {
+                    spins = spins.wrapping_add(1);
+                    thread::yield_now()
                 }
                 // A spurious or early wake-up just goes round again.
                 _ => {
@@ -169,7 +209,8 @@ fn serve(shared: &Shared) {
         if state == EXIT {
             return;
         }
-        // SAFETY: WORK, so the owner has written the slot and waits (see `Shared`).
+        // SAFETY: our WORK → RUNNING exchange succeeded, so the owner has written the
+        // slot and will not take it back (see `Shared`).
         let task = unsafe { (*shared.task.get()).take() }.expect("a task with WORK");
         let panic = catch_unwind(AssertUnwindSafe(task)).err();
         // SAFETY: the owner reads this only after DONE.
@@ -200,7 +241,28 @@ mod tests {
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| join(|| thread::current().id(), || thread::current().id()))
+        // `a` waits until `b` has started, so `b` cannot be taken back: it runs on the
+        // partner whenever there is one.
+        let started = std::sync::atomic::AtomicBool::new(false);
+        pool.install(|| {
+            join(
+                || {
+                    let deadline = Instant::now() + Duration::from_secs(10);
+                    // (With one thread `b` runs after `a`: nothing to wait for.)
+                    while threads > 1
+                        && !started.load(Ordering::Acquire)
+                        && Instant::now() < deadline
+                    {
+                        thread::yield_now();
+                    }
+                    thread::current().id()
+                },
+                || {
+                    started.store(true, Ordering::Release);
+                    thread::current().id()
+                },
+            )
+        })
     }
 
     #[test]
