@@ -19,6 +19,8 @@ fn temporary(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn h1_learned_destruction_covers_the_target_better_at_five_steps() {
+    // The process-wide allocator setting the command line makes (the library never does).
+    destroy_then_generate::fast_cpu::keep_freed_buffers();
     let train = |d: Destruction| -> Vec<_> {
         (0..SEEDS)
             .map(|s| run_one(&RunSpec::new(base_config("25gmm", 5, d, s, Scale::Quick))).unwrap())

@@ -272,6 +272,7 @@ fn gaussian_config(
 }
 
 fn train(config: TrainConfig, target: &dyn Target) -> Trainer<2> {
+    destroy_then_generate::fast_cpu::keep_freed_buffers();
     let until = config.iterations;
     let mut trainer = Trainer::<2>::new(config, target).unwrap();
     trainer.run(target, until, &mut Progress::hidden()).unwrap();

@@ -13,6 +13,7 @@ pub mod kernels;
 pub mod mmd;
 pub mod network;
 pub mod objectives;
+pub mod padding;
 pub mod parameters;
 pub mod replay;
 pub mod reproduce;

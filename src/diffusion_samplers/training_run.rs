@@ -2,6 +2,7 @@
 //! the sampler for the target's dimension, train (or resume), evaluate, and report.
 
 use super::evaluate::Evaluation;
+use super::padding::{unpadded, Padded};
 use super::target::Target;
 use super::targets::{builtin, Gmm};
 use super::train::{Checkpoint, Diverged, TrainConfig, Trainer};
@@ -11,8 +12,9 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// Dimensions for which a sampler is compiled (dfdx 0.13 fixes layer sizes at compile
-/// time). Add one here to train on a target of another dimension.
-pub const SUPPORTED_DIMENSIONS: [usize; 4] = [2, 10, 16, 32];
+/// time). A target of any other dimension up to the largest is sampled in the next
+/// compiled one, padded with Gaussian coordinates (see [`Padded`]).
+pub const COMPILED_DIMENSIONS: [usize; 5] = [2, 10, 16, 32, 64];
 
 /// What a finished (or diverged) run reports.
 /// Introduced in chapter "Sampling without data".
@@ -31,6 +33,11 @@ pub struct RunOutcome {
     pub iterations_done: usize,
     /// Mean training loss over consecutive windows of `eval_every` iterations.
     pub loss_curve: Vec<f64>,
+    /// The compiled dimension the target was padded to, if its own is not compiled
+    /// (then `history` and `last` are those of the padded target, whose `log Z` is the
+    /// target's; `samples` are the target's own coordinates).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub padded_to: Option<usize>,
     /// Final samples (the first two coordinates are what the figures show).
     #[serde(skip)]
     pub samples: Option<Array2<f32>>,
@@ -66,16 +73,41 @@ pub fn train_target<Tg: Target + ?Sized>(
     checkpoint_every: usize,
     progress: &mut Progress,
 ) -> Result<RunOutcome, String> {
+    let d = target.dim();
+    let largest = COMPILED_DIMENSIONS[COMPILED_DIMENSIONS.len() - 1];
+    let Some(&compiled) = COMPILED_DIMENSIONS.iter().find(|&&c| c >= d && d > 0) else {
+        return Err(format!(
+            "target '{}' has dimension {d}; samplers train on dimensions 1 to {largest}",
+            target.name()
+        ));
+    };
     let io = (resume, checkpoint_path, checkpoint_every);
+    if compiled == d {
+        return run_compiled(config, target, io, progress);
+    }
+    // The padding is the reference walk's own terminal distribution, N(0, σ²).
+    let padded = Padded::new(target, compiled, config.kernel.sigma2);
+    let mut outcome = run_compiled(config, &padded, io, progress)?;
+    outcome.samples = outcome.samples.map(|x| unpadded(&x, d));
+    outcome.dimension = d;
+    outcome.padded_to = Some(compiled);
+    Ok(outcome)
+}
+
+/// Dispatches to the sampler compiled for the target's dimension.
+fn run_compiled<Tg: Target + ?Sized>(
+    config: TrainConfig,
+    target: &Tg,
+    io: CheckpointIo,
+    progress: &mut Progress,
+) -> Result<RunOutcome, String> {
     match target.dim() {
         2 => run::<2, Tg>(config, target, io, progress),
         10 => run::<10, Tg>(config, target, io, progress),
         16 => run::<16, Tg>(config, target, io, progress),
         32 => run::<32, Tg>(config, target, io, progress),
-        d => Err(format!(
-            "no sampler is compiled for dimension {d} (target '{}'); supported: {SUPPORTED_DIMENSIONS:?}",
-            target.name()
-        )),
+        64 => run::<64, Tg>(config, target, io, progress),
+        d => unreachable!("dimension {d} is not in COMPILED_DIMENSIONS"),
     }
 }
 
@@ -145,6 +177,7 @@ fn run<const D: usize, Tg: Target + ?Sized>(
             .chunks(window)
             .map(|c| c.iter().sum::<f64>() / c.len() as f64)
             .collect(),
+        padded_to: None,
         samples,
         config: trainer.config,
     })
