@@ -4,12 +4,12 @@ use crate::diffusion_samplers::experiment as sampling_without_data;
 use crate::diffusion_samplers::kernels::Destruction;
 use crate::diffusion_samplers::objectives::Objective;
 use crate::diffusion_samplers::reproduce::{self, Claim};
+use crate::diffusion_samplers::run_files::run_files;
 use crate::diffusion_samplers::targets::builtin;
 use crate::diffusion_samplers::train::TrainConfig;
-use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin, RunOutcome};
-use crate::plot;
+use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin};
 use crate::progress::Progress;
-use crate::report::{GeneratedFiles, Provenance, Scale};
+use crate::report::{flag_name, GeneratedFiles, Provenance, Scale};
 use crate::{
     about_the_diagrams, beyond_markov, collapse_and_refine, denoisers_and_scores,
     destroying_and_generating, easy_to_hard, mashing_everything, shuffling_everything, VERSION,
@@ -411,13 +411,6 @@ fn unexpected_in_generated(out: &std::path::Path, all: &[Chapter]) -> Vec<String
     problems
 }
 
-/// The name a value has on the command line (`fixed`, `tb`), never its Rust name.
-fn flag_name<T: clap::ValueEnum>(value: &T) -> String {
-    value
-        .to_possible_value()
-        .map_or_else(String::new, |v| v.get_name().to_string())
-}
-
 /// Where `reproduce` stores its runs at each scale unless told otherwise.
 pub fn default_runs_folder(scale: Scale) -> PathBuf {
     match scale {
@@ -533,63 +526,4 @@ fn train(args: &TrainArgs) -> Result<(), String> {
         args.out.display()
     );
     Ok(())
-}
-
-/// report.json, samples.svg (2-D view of the samples) and bounds.svg of a run.
-pub fn run_files(outcome: &RunOutcome, provenance: &Provenance) -> GeneratedFiles {
-    #[derive(serde::Serialize)]
-    struct RunReport<'a> {
-        provenance: &'a Provenance,
-        outcome: &'a RunOutcome,
-    }
-    let mut files = GeneratedFiles::default();
-    files.add_json(
-        "report.json",
-        &RunReport {
-            provenance,
-            outcome,
-        },
-    );
-    let title = format!(
-        "{} — T = {}, {} destruction",
-        outcome.target,
-        outcome.config.kernel.steps,
-        flag_name(&outcome.config.kernel.destruction)
-    );
-    files.add(
-        "bounds.svg",
-        plot::svg((640, 400), |area| {
-            plot::draw_bounds(&title, &outcome.history, area)
-        }),
-    );
-    if let Some(samples) = &outcome.samples {
-        let target = builtin(&outcome.config.target).expect("validated before training");
-        let mut rng = crate::sampling::seeded_rng(outcome.config.seed);
-        let exact = target.sample(samples.nrows(), &mut rng);
-        let extent = samples_extent(samples, exact.as_ref());
-        files.add(
-            "samples.svg",
-            plot::svg((480, 480), |area| {
-                plot::draw_samples(&title, samples, exact.as_ref(), extent, area)
-            }),
-        );
-    }
-    files
-}
-
-/// A square view that holds nearly all exact samples (or model samples).
-fn samples_extent(model: &ndarray::Array2<f32>, exact: Option<&ndarray::Array2<f32>>) -> f64 {
-    let source = exact.unwrap_or(model);
-    let mut values: Vec<f64> = source
-        .rows()
-        .into_iter()
-        .flat_map(|r| [r[0].abs() as f64, r[1].abs() as f64])
-        .filter(|v| v.is_finite())
-        .collect();
-    values.sort_by(f64::total_cmp);
-    let q = values
-        .get(values.len() * 995 / 1000)
-        .copied()
-        .unwrap_or(1.0);
-    (q * 1.15).max(1.0)
 }

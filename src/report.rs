@@ -245,6 +245,13 @@ impl GeneratedFiles {
     }
 }
 
+/// The name a value has on the command line (`fixed`, `tb`), never its Rust name.
+pub fn flag_name<T: clap::ValueEnum>(value: &T) -> String {
+    value
+        .to_possible_value()
+        .map_or_else(String::new, |v| v.get_name().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

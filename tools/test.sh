@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Every test: formatting, lints, unit/oracle/chapter tests, freshness of the generated
-# files and notebooks, the book build (math and links checked), and every notebook run
+# Every test: formatting, lints, unit/oracle/chapter tests, the CUDA feature's build,
+# freshness of the generated files and notebooks, the book build (math and links checked), and every notebook run
 # in the real evcxr kernel. Ends with one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,7 @@ stage "rustfmt" cargo fmt --check
 stage "clippy" cargo clippy --all-targets -- -D warnings
 stage "unit, oracle and chapter tests" cargo test --all-targets
 stage "doc tests" cargo test --doc
+stage "the cuda feature builds (no GPU needed)" tools/cuda-env.sh cargo build --features cuda
 stage "generated files are fresh" cargo run --release --quiet -- generate --scale full --check
 stage "notebooks match their sources" tools/notebooks.sh check
 stage "book builds warning-free (math, links, includes, images)" tools/render-book.sh

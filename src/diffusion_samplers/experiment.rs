@@ -1,10 +1,10 @@
 //! Chapter "Sampling without data": the runs behind its figures, tables and numbers.
 
+use super::run_files::run_files;
 use super::sampler_diagram::sampler_diagram;
 use super::targets::builtin;
 use super::train::TrainConfig;
 use super::training_run::{train_builtin, RunOutcome};
-use crate::cli::run_files;
 use crate::diagram::DiagramCheck;
 use crate::progress::Progress;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};

@@ -17,6 +17,7 @@ pub mod padding;
 pub mod parameters;
 pub mod replay;
 pub mod reproduce;
+pub mod run_files;
 pub mod sampler_diagram;
 mod target;
 pub mod targets;

@@ -1,0 +1,66 @@
+//! The crate's layout rules, read off its source: `unsafe` lives only in the CPU
+//! accelerator, the chapters' sampler code does not import the accelerator (only the
+//! trainer picks it), and nothing imports the command line (no import circles with it).
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Source lines of `src/`, without comments, as (file relative to `src/`, line).
+fn code_lines() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut lines = Vec::new();
+    for file in rust_files(&src) {
+        let name = file.strip_prefix(&src).unwrap().display().to_string();
+        for line in std::fs::read_to_string(&file).unwrap().lines() {
+            let code = line.split("//").next().unwrap().to_string();
+            lines.push((name.clone(), code));
+        }
+    }
+    lines
+}
+
+#[test]
+fn unsafe_code_lives_only_in_the_cpu_accelerator() {
+    let outside: Vec<_> = code_lines()
+        .into_iter()
+        .filter(|(file, line)| line.contains("unsafe") && !file.starts_with("fast_cpu/"))
+        .filter(|(_, line)| !line.contains("deny(unsafe_code)"))
+        .collect();
+    assert!(outside.is_empty(), "unsafe outside fast_cpu: {outside:?}");
+}
+
+#[test]
+fn only_the_trainer_and_the_binary_name_the_cpu_accelerator() {
+    let allowed = ["lib.rs", "main.rs", "diffusion_samplers/train.rs"];
+    let importers: Vec<_> = code_lines()
+        .into_iter()
+        .filter(|(file, line)| {
+            line.contains("fast_cpu")
+                && !file.starts_with("fast_cpu/")
+                && !allowed.contains(&file.as_str())
+        })
+        .collect();
+    assert!(importers.is_empty(), "{importers:?}");
+}
+
+#[test]
+fn nothing_imports_the_command_line() {
+    let importers: Vec<_> = code_lines()
+        .into_iter()
+        .filter(|(file, line)| line.contains("crate::cli") && file != "main.rs")
+        .collect();
+    assert!(importers.is_empty(), "{importers:?}");
+}
