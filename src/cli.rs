@@ -10,6 +10,7 @@ use crate::diffusion_samplers::train::TrainConfig;
 use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin};
 use crate::progress::Progress;
 use crate::report::{flag_name, GeneratedFiles, Provenance, Scale};
+use crate::run_store::RunStore;
 use crate::{
     about_the_diagrams, beyond_markov, collapse_and_refine, denoisers_and_scores,
     destroying_and_generating, easy_to_hard, mashing_everything, shuffling_everything, VERSION,
@@ -61,13 +62,16 @@ pub enum Command {
         /// `quick` (minutes, for tests) or `full` (the published results).
         #[arg(long, value_enum, default_value_t = Scale::Full)]
         scale: Scale,
-        /// Folder of the stored runs (one JSON file per run; finished runs are not redone).
+        /// File of the stored runs (one JSON line per run; finished runs are not redone).
         #[arg(long)]
         runs: Option<PathBuf>,
         /// Runs trained at once, one thread each (default: the available threads).
         #[arg(long)]
         workers: Option<usize>,
     },
+    /// Print the engine fingerprint that stored runs are keyed by (a stored run made by
+    /// another engine is re-run by `reproduce`).
+    Engine,
 }
 
 /// Flags of `train`; each overrides the same field of `--config`.
@@ -228,16 +232,16 @@ pub fn chapters() -> Vec<Chapter> {
 /// The runs of the whole `reproduce` sweep at `scale`: the committed ones at full scale;
 /// at quick scale, run (or resumed) now.
 fn stored_sweep(scale: Scale) -> Result<reproduce::summary::Runs, String> {
-    let folder = default_runs_folder(scale);
+    let store = RunStore::at(default_run_store(scale));
     if scale == Scale::Quick {
         reproduce::sweep(
             &reproduce::runs(&Claim::ALL, scale),
-            &folder,
+            &store,
             threads(),
             false,
         )?;
     }
-    reproduce::chapters::load(&folder, scale)
+    reproduce::chapters::load(&store, scale)
 }
 
 /// Re-trains stored runs of the full sweep and compares them with the stored records, so
@@ -245,7 +249,8 @@ fn stored_sweep(scale: Scale) -> Result<reproduce::summary::Runs, String> {
 /// destruction and dimension class (2-D, 32-D) that the sweep has, its cheapest run of
 /// seed 0 (fewest steps).
 pub fn spot_check_sweep() -> Result<(), String> {
-    let folder = default_runs_folder(Scale::Full);
+    let store = RunStore::at(default_run_store(Scale::Full));
+    let stored = store.load()?;
     let mut chosen: std::collections::BTreeMap<(String, String, usize), reproduce::RunSpec> =
         std::collections::BTreeMap::new();
     for spec in reproduce::runs(&Claim::ALL, Scale::Full) {
@@ -269,14 +274,14 @@ pub fn spot_check_sweep() -> Result<(), String> {
         }
     }
     for spec in chosen.values() {
-        let stored = reproduce::sweep::stored_record(&folder, spec)
+        let stored = reproduce::sweep::stored_record(&stored, spec)
             .ok_or_else(|| format!("stored run {} is missing or stale", spec.id))?;
-        let fresh = reproduce::run_one(spec)?;
+        let fresh = reproduce::run_one(spec)?.stored(spec);
         if fresh.without_timing() != stored.without_timing() {
             return Err(format!(
-                "re-training {} gives different results from the stored run (run: destroy_then_generate reproduce --scale full after deleting {})",
+                "re-training {} gives different results from the stored run in {} (the engine changed without changing its fingerprint)",
                 spec.id,
-                folder.display()
+                store.path().display()
             ));
         }
         eprintln!("re-trained {}: identical to the stored run", spec.id);
@@ -380,6 +385,10 @@ pub fn run(cli: Cli) -> Result<(), String> {
             runs,
             workers,
         } => reproduce(&claims, scale, runs, workers),
+        Command::Engine => {
+            println!("{}", reproduce::sweep::engine_fingerprint());
+            Ok(())
+        }
     }
 }
 
@@ -390,7 +399,7 @@ fn unexpected_in_generated(out: &std::path::Path, all: &[Chapter]) -> Vec<String
     let mut problems = Vec::new();
     for entry in std::fs::read_dir(out).into_iter().flatten().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let known = all.iter().any(|c| c.name == name) || name == "reproduce";
+        let known = all.iter().any(|c| c.name == name);
         if name == "benchmarks" {
             for file in std::fs::read_dir(entry.path())
                 .into_iter()
@@ -411,11 +420,12 @@ fn unexpected_in_generated(out: &std::path::Path, all: &[Chapter]) -> Vec<String
     problems
 }
 
-/// Where `reproduce` stores its runs at each scale unless told otherwise.
-pub fn default_runs_folder(scale: Scale) -> PathBuf {
+/// Where `reproduce` stores its runs at each scale unless told otherwise: the full
+/// sweep's runs are committed, outside the book's sources.
+pub fn default_run_store(scale: Scale) -> PathBuf {
     match scale {
-        Scale::Full => PathBuf::from("book/generated/reproduce/runs"),
-        Scale::Quick => PathBuf::from("target/reproduce-quick/runs"),
+        Scale::Full => PathBuf::from("data/runs/reproduce.jsonl"),
+        Scale::Quick => PathBuf::from("target/reproduce-quick/runs.jsonl"),
     }
 }
 
@@ -427,19 +437,20 @@ fn reproduce(
     workers: Option<usize>,
 ) -> Result<(), String> {
     let claims = Claim::parse_list(claims)?;
-    let runs = runs.unwrap_or_else(|| default_runs_folder(scale));
+    let runs = runs.unwrap_or_else(|| default_run_store(scale));
+    let store = RunStore::at(&runs);
     let workers = workers.unwrap_or_else(threads);
     if workers == 0 {
         return Err("workers must be at least 1".into());
     }
     let specs = reproduce::runs(&claims, scale);
-    let records = reproduce::sweep(&specs, &runs, workers, true)?;
+    let records = reproduce::sweep(&specs, &store, workers, true)?;
     let diverged = records
         .iter()
         .filter(|r| r.outcome.diverged.is_some())
         .count();
     eprintln!(
-        "{} runs stored under {} ({diverged} diverged)",
+        "{} runs stored in {} ({diverged} diverged)",
         records.len(),
         runs.display()
     );
@@ -447,12 +458,12 @@ fn reproduce(
         eprintln!("the chapters' tables need every claim: run with --claims all to write them");
         return Ok(());
     }
-    let sweep = reproduce::chapters::load(&runs, scale)?;
+    let sweep = reproduce::chapters::load(&store, scale)?;
     let mut files = reproduce::chapters::adaptive_destruction_files(&sweep);
     files.extend(reproduce::chapters::results_files(&sweep));
     files.extend(reproduce::chapters::scaling_up_files(&sweep));
     // The book's files come only from the book's own runs.
-    let out = if scale == Scale::Full && runs == default_runs_folder(scale) {
+    let out = if scale == Scale::Full && runs == default_run_store(scale) {
         PathBuf::from("book/generated")
     } else {
         runs.with_file_name("generated")

@@ -49,6 +49,7 @@ pub mod numbers;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod run_store;
 pub mod sampling;
 
 // The CPU accelerator for Part III's samplers: the only module allowed `unsafe`.

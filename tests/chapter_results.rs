@@ -9,6 +9,7 @@ use destroy_then_generate::diffusion_samplers::reproduce::summary::{
 };
 use destroy_then_generate::diffusion_samplers::reproduce::{run_one, sweep, RunSpec};
 use destroy_then_generate::report::Scale;
+use destroy_then_generate::run_store::RunStore;
 use std::process::Command;
 
 fn temporary(name: &str) -> std::path::PathBuf {
@@ -64,7 +65,8 @@ fn a_diverged_run_is_recorded_and_the_sweep_resumes_without_redoing_runs() {
     doomed.lr_generation = 50.0;
     doomed.grad_clip = None;
     let specs = [RunSpec::new(doomed), RunSpec::new(healthy)];
-    let records = sweep(&specs, &dir, 2, false).unwrap();
+    let store = RunStore::at(dir.join("runs.jsonl"));
+    let records = sweep(&specs, &store, 2, false).unwrap();
     let diverged = records[0]
         .outcome
         .diverged
@@ -75,8 +77,10 @@ fn a_diverged_run_is_recorded_and_the_sweep_resumes_without_redoing_runs() {
     assert_eq!(records[1].outcome.iterations_done, 20);
     // Both are stored; a second sweep reads them back instead of training again (the
     // recorded wall times would differ otherwise).
-    let again = sweep(&specs, &dir, 2, false).unwrap();
+    let again = sweep(&specs, &store, 2, false).unwrap();
     assert_eq!(again, records);
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert_eq!(text.lines().count(), 2, "one line per run");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

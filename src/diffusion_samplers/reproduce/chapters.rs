@@ -1,38 +1,41 @@
 //! The generated files of chapters "Adaptive destruction", "Results" and "Scaling up",
 //! derived from the stored runs (training happens only in `reproduce`).
 
-use super::claims::{base_config, runs, stability_variants, Claim, H1_STEPS, SEEDS, TARGETS};
+use super::claims::{
+    base_config, runs, stability_variants, Claim, DRAWN_STEPS, H1_STEPS, SEEDS, TARGETS,
+};
 use super::summary::{self, h3_curve, Metric, Runs, H3_TARGETS};
 use super::sweep::{stored_record, RunRecord};
 use crate::diffusion_samplers::kernels::Destruction;
 use crate::diffusion_samplers::targets::{builtin, LatentClassifier};
 use crate::plot::{self, Line};
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
+use crate::run_store::RunStore;
 use crate::sampling::seeded_rng;
 use ndarray::Array2;
 use plotters::prelude::SeriesLabelPosition::{LowerRight, UpperLeft};
-use std::path::Path;
 
 pub const ADAPTIVE_DESTRUCTION: &str = "adaptive-destruction";
 pub const RESULTS: &str = "results";
 pub const SCALING_UP: &str = "scaling-up";
 
-/// Every stored run of the full sweep under `folder`; the error says how to make them.
-pub fn load(folder: &Path, scale: Scale) -> Result<Runs, String> {
+/// Every stored run of the whole sweep in `store`; the error says how to make them.
+pub fn load(store: &RunStore, scale: Scale) -> Result<Runs, String> {
     let specs = runs(&Claim::ALL, scale);
+    let stored = store.load()?;
     let mut records = Vec::with_capacity(specs.len());
     let mut missing = 0;
     for spec in &specs {
-        match stored_record(folder, spec) {
-            Some(r) => records.push(r),
+        match stored_record(&stored, spec) {
+            Some(r) => records.push(r.clone()),
             None => missing += 1,
         }
     }
     if missing > 0 {
         return Err(format!(
-            "{missing} of {} runs are missing or stale under {} (run: destroy_then_generate reproduce --scale {scale})",
+            "{missing} of {} runs are missing or stale in {} (run: destroy_then_generate reproduce --scale {scale})",
             specs.len(),
-            folder.display()
+            store.path().display()
         ));
     }
     Ok(Runs::new(records, scale))
@@ -83,7 +86,7 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
     let mut files = GeneratedFiles::default();
     let mut used = Vec::new();
     for d in [Destruction::Fixed, Destruction::Learned] {
-        let record = runs.get(&base_config("25gmm", 5, d, 0, scale));
+        let record = runs.get(&base_config("25gmm", DRAWN_STEPS, d, 0, scale));
         let name = super::claims::destruction_name(d);
         files.add(
             path(&format!("samples-{name}.svg")),

@@ -121,15 +121,26 @@ pub fn base_config(
 pub struct RunSpec {
     pub id: String,
     pub config: TrainConfig,
+    /// Whether a figure draws this run's samples (then the store keeps them).
+    pub keep_samples: bool,
 }
 
 impl RunSpec {
     pub fn new(config: TrainConfig) -> RunSpec {
         RunSpec {
             id: run_id(&config),
+            keep_samples: draws_samples(&config),
             config,
         }
     }
+}
+
+/// The number of steps of the runs whose samples chapter "Adaptive destruction" draws.
+pub const DRAWN_STEPS: usize = H1_STEPS[0];
+
+/// The runs whose samples chapter "Adaptive destruction" draws: 25GMM at `T = 5`, seed 0.
+pub fn draws_samples(config: &TrainConfig) -> bool {
+    config.target == "25gmm" && config.kernel.steps == DRAWN_STEPS && config.seed == 0
 }
 
 /// `<target>-T<steps>-<destruction>-<objective>-s<seed>-<hash of the configuration>`.

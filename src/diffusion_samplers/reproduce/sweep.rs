@@ -1,14 +1,17 @@
-//! Running a sweep of training runs: in parallel, one file per finished run, so that an
-//! interrupted sweep resumes where it stopped and a diverged run is a result, not a crash.
+//! Running a sweep of training runs: in parallel, each finished run stored at once (one
+//! line of a [`RunStore`]), so that an interrupted sweep resumes where it stopped and a
+//! diverged run is a result, not a crash. A stored run counts only for exactly its
+//! configuration and the engine that trained it ([`engine_fingerprint`]).
 
 use super::claims::RunSpec;
 use crate::diffusion_samplers::targets::{mean_pairwise_distance, LatentClassifier};
 use crate::diffusion_samplers::training_run::{train_builtin, RunOutcome};
 use crate::progress::Progress;
+use crate::run_store::{Keyed, RunStore};
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// What the latent-space task of chapter "Scaling up" measures on a run's samples.
@@ -22,17 +25,28 @@ pub struct LatentMetrics {
     pub diversity: f64,
 }
 
-/// One finished (or diverged) run, as stored in `<runs>/<id>.json`.
+/// One finished (or diverged) run, as stored: one line of the sweep's [`RunStore`].
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct RunRecord {
     pub id: String,
-    pub crate_version: String,
+    /// The [`engine_fingerprint`] of the code that trained it.
+    pub engine: String,
     pub outcome: RunOutcome,
     /// Seconds the run took (training and evaluations, one thread).
     pub wall_time_s: f64,
-    /// The first two coordinates of the first 500 final samples, for figures.
+    /// The first two coordinates of the first 500 final samples, for figures (stored
+    /// only for the runs a figure draws).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Vec<[f32; 2]>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latent: Option<LatentMetrics>,
+}
+
+impl Keyed for RunRecord {
+    fn key(&self) -> &str {
+        &self.id
+    }
 }
 
 impl RunRecord {
@@ -52,11 +66,54 @@ impl RunRecord {
             ..self.clone()
         }
     }
+
+    /// The record as the store keeps it for `spec`: sample points only if a figure
+    /// draws them.
+    pub fn stored(&self, spec: &RunSpec) -> RunRecord {
+        RunRecord {
+            samples: self.samples.clone().filter(|_| spec.keep_samples),
+            ..self.clone()
+        }
+    }
+}
+
+/// A short fingerprint of the training engine: a hash of a tiny run's record (a few
+/// iterations of joint training with a learned destruction, evaluated with every
+/// metric). Code changes that alter any number a run records change it too, so stored
+/// runs of an older engine are re-run instead of being mistaken for current ones.
+pub fn engine_fingerprint() -> &'static str {
+    static FINGERPRINT: OnceLock<String> = OnceLock::new();
+    FINGERPRINT.get_or_init(|| {
+        let mut config = crate::diffusion_samplers::train::TrainConfig {
+            target: "25gmm".into(),
+            iterations: 4,
+            batch: 16,
+            eval_every: 2,
+            eval_samples: 64,
+            backward_every: 2,
+            ..Default::default()
+        };
+        config.kernel.steps = 3;
+        config.kernel.destruction = crate::diffusion_samplers::kernels::Destruction::Learned;
+        let record = run_record(&RunSpec::new(config), String::new())
+            .expect("the fingerprint run trains")
+            .without_timing();
+        let text = serde_json::to_string(&record).expect("records serialise");
+        // FNV-1a, 64 bits: stable across platforms and Rust versions.
+        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        format!("{hash:016x}")
+    })
 }
 
 /// Trains one run on a single thread (so its numbers do not depend on how many runs
 /// share the machine) and measures what the claims need.
 pub fn run_one(spec: &RunSpec) -> Result<RunRecord, String> {
+    run_record(spec, engine_fingerprint().to_string())
+}
+
+fn run_record(spec: &RunSpec, engine: String) -> Result<RunRecord, String> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
@@ -93,7 +150,7 @@ pub fn run_one(spec: &RunSpec) -> Result<RunRecord, String> {
     outcome.samples = None;
     Ok(RunRecord {
         id: spec.id.clone(),
-        crate_version: crate::VERSION.to_string(),
+        engine,
         outcome,
         wall_time_s: (wall_time_s * 100.0).round() / 100.0,
         samples,
@@ -101,44 +158,34 @@ pub fn run_one(spec: &RunSpec) -> Result<RunRecord, String> {
     })
 }
 
-/// The file of run `id` under `runs`.
-pub fn record_path(runs: &Path, id: &str) -> PathBuf {
-    runs.join(format!("{id}.json"))
-}
-
-/// The stored record of `spec`, if there is one made by this crate version for exactly
-/// this configuration.
-pub fn stored_record(runs: &Path, spec: &RunSpec) -> Option<RunRecord> {
-    let text = std::fs::read_to_string(record_path(runs, &spec.id)).ok()?;
-    let record: RunRecord = serde_json::from_str(&text).ok()?;
-    (record.crate_version == crate::VERSION && record.outcome.config == spec.config)
-        .then_some(record)
-}
-
-/// Writes a record atomically (temporary file, then rename).
-fn store(runs: &Path, record: &RunRecord) -> Result<(), String> {
-    let path = record_path(runs, &record.id);
-    let temporary = path.with_extension("partial");
-    let text = serde_json::to_string_pretty(record).expect("records serialise") + "\n";
-    std::fs::write(&temporary, text)
-        .and_then(|_| std::fs::rename(&temporary, &path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+/// The stored record of `spec` among `stored`, if one was made by this engine for
+/// exactly this configuration.
+pub fn stored_record<'a>(
+    stored: &'a BTreeMap<String, RunRecord>,
+    spec: &RunSpec,
+) -> Option<&'a RunRecord> {
+    stored
+        .get(&spec.id)
+        .filter(|r| r.engine == engine_fingerprint() && r.outcome.config == spec.config)
 }
 
 // ANCHOR: sweep
-/// Runs every spec that has no stored record under `runs`, `workers` at a time, storing
+/// Runs every spec that has no current record in `store`, `workers` at a time, storing
 /// each as it finishes; returns the records of all specs in order. A diverged run is
-/// stored like any other; only an error (a bad configuration, an unwritable folder)
-/// stops the sweep, after the runs in flight have been stored.
+/// stored like any other; only an error (a bad configuration, an unwritable store)
+/// stops the sweep, after the runs in flight have been stored. A sweep that completes
+/// rewrites the store once, sorted, without records of older engines.
 pub fn sweep(
     specs: &[RunSpec],
-    runs: &Path,
+    store: &RunStore,
     workers: usize,
     show: bool,
 ) -> Result<Vec<RunRecord>, String> {
-    std::fs::create_dir_all(runs).map_err(|e| format!("cannot create {}: {e}", runs.display()))?;
-    let mut records: Vec<Option<RunRecord>> =
-        specs.iter().map(|s| stored_record(runs, s)).collect();
+    let mut stored: BTreeMap<String, RunRecord> = store.load()?;
+    let mut records: Vec<Option<RunRecord>> = specs
+        .iter()
+        .map(|s| stored_record(&stored, s).map(|r| r.stored(s)))
+        .collect();
     let pending: Vec<usize> = (0..specs.len()).filter(|&i| records[i].is_none()).collect();
     let total_iterations: usize = pending.iter().map(|&i| specs[i].config.iterations).sum();
     if show {
@@ -163,7 +210,9 @@ pub fn sweep(
             scope.spawn(|| loop {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 let Some(&i) = pending.get(k) else { break };
-                let result = run_one(&specs[i]).and_then(|r| store(runs, &r).map(|_| r));
+                let result = run_one(&specs[i])
+                    .map(|r| r.stored(&specs[i]))
+                    .and_then(|r| store.append(&r).map(|_| r));
                 let failed = result.is_err();
                 if let Ok(record) = &result {
                     let mut guard = progress.lock().expect("progress lock");
@@ -199,10 +248,16 @@ pub fn sweep(
         .expect("progress lock")
         .0
         .finish("all runs done");
-    Ok(records
+    let records: Vec<RunRecord> = records
         .into_iter()
         .map(|r| r.expect("every run finished"))
-        .collect())
+        .collect();
+    stored.retain(|_, r| r.engine == engine_fingerprint());
+    for record in &records {
+        stored.insert(record.id.clone(), record.clone());
+    }
+    store.rewrite(&stored.values().collect::<Vec<_>>())?;
+    Ok(records)
 }
 // ANCHOR_END: sweep
 
