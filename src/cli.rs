@@ -1,20 +1,17 @@
-//! The command line: `generate` writes (or checks) every generated file of the book.
+//! The command line: parses arguments and dispatches to the book's pipeline
+//! ([`crate::book_pipeline`]) and to training.
 
-use crate::diffusion_samplers::experiment as sampling_without_data;
+use crate::book_pipeline::{self, threads};
 use crate::diffusion_samplers::kernels::Destruction;
 use crate::diffusion_samplers::objectives::Objective;
-use crate::diffusion_samplers::reproduce::{self, Claim};
+use crate::diffusion_samplers::reproduce;
 use crate::diffusion_samplers::run_files::run_files;
 use crate::diffusion_samplers::targets::builtin;
 use crate::diffusion_samplers::train::TrainConfig;
 use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin};
 use crate::progress::Progress;
-use crate::report::{flag_name, GeneratedFiles, Provenance, Scale};
-use crate::run_store::RunStore;
-use crate::{
-    about_the_diagrams, beyond_markov, collapse_and_refine, denoisers_and_scores,
-    destroying_and_generating, easy_to_hard, mashing_everything, shuffling_everything, VERSION,
-};
+use crate::report::{flag_name, Provenance, Scale};
+use crate::VERSION;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -166,149 +163,6 @@ impl TrainArgs {
     }
 }
 
-/// A chapter that generates files: its folder name and its generator.
-pub struct Chapter {
-    pub name: &'static str,
-    pub generate: fn(Scale, u64, &str) -> Result<GeneratedFiles, String>,
-}
-
-/// A chapter whose experiment cannot fail: `run`, then `chapter_files`, timed.
-macro_rules! chapter {
-    ($module:ident) => {
-        Chapter {
-            name: $module::CHAPTER,
-            generate: |scale, seed, command| {
-                let started = Instant::now();
-                let results = $module::run(scale, seed);
-                let provenance = provenance(command, scale, seed, started);
-                Ok($module::chapter_files(&results, &provenance))
-            },
-        }
-    };
-}
-
-/// Every generating chapter, in reading order.
-pub fn chapters() -> Vec<Chapter> {
-    vec![
-        chapter!(destroying_and_generating),
-        chapter!(mashing_everything),
-        chapter!(shuffling_everything),
-        chapter!(beyond_markov),
-        chapter!(about_the_diagrams),
-        Chapter {
-            name: sampling_without_data::CHAPTER,
-            generate: |scale, seed, command| {
-                let started = Instant::now();
-                let results = sampling_without_data::run(scale, seed)?;
-                let provenance = provenance(command, scale, seed, started);
-                Ok(sampling_without_data::chapter_files(&results, &provenance))
-            },
-        },
-        // The next three read the stored runs of `reproduce` (seeds are fixed: 0–4).
-        Chapter {
-            name: reproduce::chapters::ADAPTIVE_DESTRUCTION,
-            generate: |scale, _, _| {
-                Ok(reproduce::chapters::adaptive_destruction_files(
-                    &stored_sweep(scale)?,
-                ))
-            },
-        },
-        Chapter {
-            name: reproduce::chapters::RESULTS,
-            generate: |scale, _, _| Ok(reproduce::chapters::results_files(&stored_sweep(scale)?)),
-        },
-        Chapter {
-            name: reproduce::chapters::SCALING_UP,
-            generate: |scale, _, _| {
-                Ok(reproduce::chapters::scaling_up_files(&stored_sweep(scale)?))
-            },
-        },
-        chapter!(denoisers_and_scores),
-        chapter!(easy_to_hard),
-        chapter!(collapse_and_refine),
-    ]
-}
-
-/// The runs of the whole `reproduce` sweep at `scale`: the committed ones at full scale;
-/// at quick scale, run (or resumed) now.
-fn stored_sweep(scale: Scale) -> Result<reproduce::summary::Runs, String> {
-    let store = RunStore::at(default_run_store(scale));
-    if scale == Scale::Quick {
-        reproduce::sweep(
-            &reproduce::runs(&Claim::ALL, scale),
-            &store,
-            threads(),
-            false,
-        )?;
-    }
-    reproduce::chapters::load(&store, scale)
-}
-
-/// Re-trains stored runs of the full sweep and compares them with the stored records, so
-/// a change to the engine cannot leave the published results stale: for every objective,
-/// destruction and dimension class (2-D, 32-D) that the sweep has, its cheapest run of
-/// seed 0 (fewest steps).
-pub fn spot_check_sweep() -> Result<(), String> {
-    let store = RunStore::at(default_run_store(Scale::Full));
-    let stored = store.load()?;
-    let mut chosen: std::collections::BTreeMap<(String, String, usize), reproduce::RunSpec> =
-        std::collections::BTreeMap::new();
-    for spec in reproduce::runs(&Claim::ALL, Scale::Full) {
-        let c = &spec.config;
-        let Ok(target) = builtin(&c.target) else {
-            continue;
-        };
-        if c.seed != 0 || ![2, 32].contains(&target.dim()) {
-            continue;
-        }
-        let key = (
-            flag_name(&c.objective),
-            flag_name(&c.kernel.destruction),
-            target.dim(),
-        );
-        let cheaper = chosen
-            .get(&key)
-            .is_none_or(|kept| c.kernel.steps < kept.config.kernel.steps);
-        if cheaper {
-            chosen.insert(key, spec);
-        }
-    }
-    for spec in chosen.values() {
-        let stored = reproduce::sweep::stored_record(&stored, spec)
-            .ok_or_else(|| format!("stored run {} is missing or stale", spec.id))?;
-        let fresh = reproduce::run_one(spec)?.stored(spec);
-        if fresh.without_timing() != stored.without_timing() {
-            return Err(format!(
-                "re-training {} gives different results from the stored run in {} (the engine changed without changing its fingerprint)",
-                spec.id,
-                store.path().display()
-            ));
-        }
-        eprintln!("re-trained {}: identical to the stored run", spec.id);
-    }
-    Ok(())
-}
-
-/// The record of a run that started at `started` and ends now.
-pub fn provenance(command: &str, scale: Scale, seed: u64, started: Instant) -> Provenance {
-    Provenance {
-        command: command.to_string(),
-        scale,
-        seed,
-        crate_version: VERSION,
-        threads: threads(),
-        wall_time_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-    }
-}
-
-/// Worker threads available to dfdx's rayon pool (`RAYON_NUM_THREADS` if set).
-pub fn threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
 /// Runs a parsed command line; `Err` holds a one-line message for the user.
 pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
@@ -318,165 +172,19 @@ pub fn run(cli: Cli) -> Result<(), String> {
             seed,
             out,
             check,
-        } => {
-            let all = chapters();
-            let selected: Vec<&Chapter> = all
-                .iter()
-                .filter(|c| chapter == "all" || c.name == chapter)
-                .collect();
-            if selected.is_empty() {
-                let names: Vec<&str> = all.iter().map(|c| c.name).collect();
-                return Err(format!(
-                    "unknown chapter '{chapter}' (expected 'all' or one of: {})",
-                    names.join(", ")
-                ));
-            }
-            let mut files = GeneratedFiles::default();
-            for c in selected {
-                eprintln!("generating {} (scale {scale}, seed {seed}) …", c.name);
-                let command = format!(
-                    "destroy_then_generate generate --chapter {} --scale {scale} --seed {seed}",
-                    c.name
-                );
-                files.extend((c.generate)(scale, seed, &command)?);
-            }
-            if check {
-                let sweep_chapters = [
-                    reproduce::chapters::ADAPTIVE_DESTRUCTION,
-                    reproduce::chapters::RESULTS,
-                    reproduce::chapters::SCALING_UP,
-                ];
-                if scale == Scale::Full
-                    && all.iter().any(|c| {
-                        sweep_chapters.contains(&c.name) && (chapter == "all" || c.name == chapter)
-                    })
-                {
-                    spot_check_sweep()?;
-                }
-                let mut problems = files.differences_from(&out);
-                problems.extend(unexpected_in_generated(&out, &all));
-                if !problems.is_empty() {
-                    return Err(format!(
-                        "generated files are stale: {} (run the README's main command and commit the result)",
-                        problems.join("; ")
-                    ));
-                }
-                eprintln!(
-                    "all {} generated files under {} are up to date",
-                    files.paths().count(),
-                    out.display()
-                );
-            } else {
-                files.write_all(&out).map_err(|e| {
-                    format!("cannot write generated files under {}: {e}", out.display())
-                })?;
-                eprintln!(
-                    "wrote {} files under {}",
-                    files.paths().count(),
-                    out.display()
-                );
-            }
-            Ok(())
-        }
+        } => book_pipeline::generate(&chapter, scale, seed, &out, check),
         Command::Train(args) => train(&args),
         Command::Reproduce {
             claims,
             scale,
             runs,
             workers,
-        } => reproduce(&claims, scale, runs, workers),
+        } => book_pipeline::reproduce(&claims, scale, runs, workers),
         Command::Engine => {
             println!("{}", reproduce::sweep::engine_fingerprint());
             Ok(())
         }
     }
-}
-
-/// Files under the generated folder that no generator writes: folders of renamed or
-/// removed chapters, and anything in `benchmarks/` besides the benchmark's own table.
-fn unexpected_in_generated(out: &std::path::Path, all: &[Chapter]) -> Vec<String> {
-    const BENCHMARK_FILES: [&str; 1] = ["train-iteration.md"];
-    let mut problems = Vec::new();
-    for entry in std::fs::read_dir(out).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let known = all.iter().any(|c| c.name == name);
-        if name == "benchmarks" {
-            for file in std::fs::read_dir(entry.path())
-                .into_iter()
-                .flatten()
-                .flatten()
-            {
-                let file = file.file_name().to_string_lossy().into_owned();
-                if !BENCHMARK_FILES.contains(&file.as_str()) {
-                    problems.push(format!(
-                        "benchmarks/{file} is stale (the benchmark does not write it)"
-                    ));
-                }
-            }
-        } else if !known {
-            problems.push(format!("{name} is stale (no chapter generates it)"));
-        }
-    }
-    problems
-}
-
-/// Where `reproduce` stores its runs at each scale unless told otherwise: the full
-/// sweep's runs are committed, outside the book's sources.
-pub fn default_run_store(scale: Scale) -> PathBuf {
-    match scale {
-        Scale::Full => PathBuf::from("data/runs/reproduce.jsonl"),
-        Scale::Quick => PathBuf::from("target/reproduce-quick/runs.jsonl"),
-    }
-}
-
-/// `reproduce`: the sweep, resumable; a diverged run is a result, not an error.
-fn reproduce(
-    claims: &str,
-    scale: Scale,
-    runs: Option<PathBuf>,
-    workers: Option<usize>,
-) -> Result<(), String> {
-    let claims = Claim::parse_list(claims)?;
-    let runs = runs.unwrap_or_else(|| default_run_store(scale));
-    let store = RunStore::at(&runs);
-    let workers = workers.unwrap_or_else(threads);
-    if workers == 0 {
-        return Err("workers must be at least 1".into());
-    }
-    let specs = reproduce::runs(&claims, scale);
-    let records = reproduce::sweep(&specs, &store, workers, true)?;
-    let diverged = records
-        .iter()
-        .filter(|r| r.outcome.diverged.is_some())
-        .count();
-    eprintln!(
-        "{} runs stored in {} ({diverged} diverged)",
-        records.len(),
-        runs.display()
-    );
-    if claims.len() < Claim::ALL.len() {
-        eprintln!("the chapters' tables need every claim: run with --claims all to write them");
-        return Ok(());
-    }
-    let sweep = reproduce::chapters::load(&store, scale)?;
-    let mut files = reproduce::chapters::adaptive_destruction_files(&sweep);
-    files.extend(reproduce::chapters::results_files(&sweep));
-    files.extend(reproduce::chapters::scaling_up_files(&sweep));
-    // The book's files come only from the book's own runs.
-    let out = if scale == Scale::Full && runs == default_run_store(scale) {
-        PathBuf::from("book/generated")
-    } else {
-        runs.with_file_name("generated")
-    };
-    files
-        .write_all(&out)
-        .map_err(|e| format!("cannot write generated files under {}: {e}", out.display()))?;
-    eprintln!(
-        "wrote {} files under {}",
-        files.paths().count(),
-        out.display()
-    );
-    Ok(())
 }
 
 /// `train`: runs, then writes report.json and the figures all-or-nothing.

@@ -42,6 +42,7 @@ pub mod denoisers_and_scores;
 pub mod easy_to_hard;
 
 // Shared pieces.
+pub mod book_pipeline;
 pub mod cli;
 pub mod diagram;
 pub mod notebook;

@@ -1,6 +1,6 @@
 //! Chapter "Sampling without data" at quick scale: its claims hold and its files exist.
 
-use destroy_then_generate::cli::provenance;
+use destroy_then_generate::book_pipeline::provenance;
 use destroy_then_generate::diffusion_samplers::experiment::{chapter_files, run};
 use destroy_then_generate::report::Scale;
 use std::time::Instant;
