@@ -21,6 +21,32 @@ pub enum Destruction {
     Learned,
 }
 
+/// Which parts of a learned destruction kernel are learned: the ablation of the paper's
+/// decoupled variances (chapter "Results").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum LearnedParts {
+    /// Mean and variance, each from the destruction's own head: the destruction's
+    /// variance is decoupled from the generation's.
+    #[default]
+    MeanAndVariance,
+    /// The mean only; the variance stays the bridge's.
+    MeanOnly,
+    /// The variance only; the mean stays the bridge's.
+    VarianceOnly,
+    /// The mean, with the variance *tied* to the generation kernel's: the bridge's
+    /// variance times the generation's own correction `exp ℓ_θ` at the same state and
+    /// time (one set of parameters for both directions, as a continuous-time limit
+    /// would require).
+    MeanTiedVariance,
+}
+
+impl LearnedParts {
+    fn is_default(&self) -> bool {
+        *self == LearnedParts::default()
+    }
+}
+
 /// The shape of both kernels.
 /// Introduced in chapter "Sampling without data".
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,6 +67,10 @@ pub struct KernelConfig {
     pub bounded: bool,
     /// The destruction head sits on the generation backbone instead of its own.
     pub shared_backbone: bool,
+    /// Learned destruction: which of its mean and variance are learned, and whether its
+    /// variance is its own (absent from a stored configuration: both, decoupled).
+    #[serde(default, skip_serializing_if = "LearnedParts::is_default")]
+    pub learned_parts: LearnedParts,
 }
 
 impl Default for KernelConfig {
@@ -54,6 +84,7 @@ impl Default for KernelConfig {
             destruction_mean_range: 3.0,
             bounded: true,
             shared_backbone: false,
+            learned_parts: LearnedParts::MeanAndVariance,
         }
     }
 }
@@ -190,11 +221,15 @@ impl KernelConfig {
     /// network's raw outputs `(m, s)` there: a bounded residual around the bridge,
     /// `mean = n/(n+1)·x_{n+1} + σ√Δt·M·tanh(m/M)`,
     /// `log var = log(σ²Δt·n/(n+1)) + R_b·tanh(s)`. A zero head gives back the bridge.
+    /// With `tied_log_var` (the generation's log-variance correction at the same rows),
+    /// that replaces `R_b·tanh(s)`; [`LearnedParts`] may also keep either part the
+    /// bridge's.
     pub fn learned_destruction<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
         &self,
         out: HeadOutput<D, T>,
         x_next: Rows<D, T>,
         next_step: &[usize],
+        tied_log_var: Option<Rows<D, T>>,
     ) -> GaussianRows<D, T> {
         let bridge = self.bridge(x_next, next_step);
         let m_range = self.destruction_mean_range as f32;
@@ -204,10 +239,21 @@ impl KernelConfig {
         } else {
             out.mean * step_std
         };
-        let log_var = self.bound(out.log_var, self.destruction_log_var_range);
-        GaussianRows {
-            mean: bridge.mean + shift,
-            log_var: bridge.log_var + log_var,
+        let own_log_var = self.bound(out.log_var, self.destruction_log_var_range);
+        let log_var = tied_log_var.unwrap_or(own_log_var);
+        match self.learned_parts {
+            LearnedParts::MeanOnly => GaussianRows {
+                mean: bridge.mean + shift,
+                log_var: bridge.log_var,
+            },
+            LearnedParts::VarianceOnly => GaussianRows {
+                mean: bridge.mean,
+                log_var: bridge.log_var + log_var,
+            },
+            LearnedParts::MeanAndVariance | LearnedParts::MeanTiedVariance => GaussianRows {
+                mean: bridge.mean + shift,
+                log_var: bridge.log_var + log_var,
+            },
         }
     }
     // ANCHOR_END: learned_destruction
@@ -245,7 +291,16 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
                     &config.times(),
                     next_step,
                 );
-                config.learned_destruction(out, x_next, next_step)
+                let tied = (config.learned_parts == LearnedParts::MeanTiedVariance).then(|| {
+                    let generation = self.generation.backbone.forward::<P, T>(
+                        &self.generation.head,
+                        x_next.retaped::<T>(),
+                        &config.times(),
+                        next_step,
+                    );
+                    config.bound(generation.into_log_var(), config.log_var_range)
+                });
+                config.learned_destruction(out, x_next, next_step, tied)
             }
         }
     }

@@ -67,10 +67,20 @@ pub struct LogZ<E: Dtype, D: Storage<E>> {
     pub value: Tensor<Rank0, E, D>,
 }
 
-/// Raw head outputs for a batch of rows.
+/// Raw head outputs for a batch of rows. The pass's backward steps travel with `mean`
+/// (so a loss that uses only the log-variance takes it by [`HeadOutput::into_log_var`]).
 pub struct HeadOutput<const D: usize, T> {
     pub mean: Rows<D, T>,
     pub log_var: Rows<D, T>,
+}
+
+impl<const D: usize, T: Tape<f32, Dev> + Merge<T>> HeadOutput<D, T> {
+    /// The log-variance alone, carrying the whole pass's backward steps.
+    pub fn into_log_var(self) -> Rows<D, T> {
+        let (_, mean_tape) = self.mean.split_tape();
+        let (log_var, own_tape) = self.log_var.split_tape();
+        log_var.put_tape(own_tape.merge(mean_tape))
+    }
 }
 
 impl<D: Device<f32>> TensorCollection<f32, D> for TimeEmbedding<f32, D> {
