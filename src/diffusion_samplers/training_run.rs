@@ -4,7 +4,7 @@
 use super::evaluate::Evaluation;
 use super::padding::{unpadded, Padded};
 use super::target::Target;
-use super::targets::{builtin, Gmm};
+use super::targets::{builtin, BuiltinTarget};
 use super::train::{Checkpoint, Diverged, TrainConfig, Trainer};
 use crate::progress::Progress;
 use ndarray::Array2;
@@ -151,7 +151,10 @@ fn run<const D: usize, Tg: Target + ?Sized>(
         (None, Some(e)) => format!("ELBO {:.3}  log Ẑ {:.3}", e.elbo, e.log_z_hat),
         _ => String::new(),
     });
-    let mode_shares = match (target_modes(&trainer.config.target), &samples) {
+    let mixture = BuiltinTarget::from_name(&trainer.config.target)
+        .ok()
+        .and_then(BuiltinTarget::mixture);
+    let mode_shares = match (mixture, &samples) {
         (Some(gmm), Some(x)) if target.name() == trainer.config.target => {
             let counts = gmm.mode_counts(x);
             Some(
@@ -181,15 +184,6 @@ fn run<const D: usize, Tg: Target + ?Sized>(
         samples,
         config: trainer.config,
     })
-}
-
-/// The mixture behind a built-in mixture target's name.
-fn target_modes(name: &str) -> Option<Gmm> {
-    match name {
-        "25gmm" => Some(Gmm::grid25()),
-        "40gmm" => Some(Gmm::fab40()),
-        _ => None,
-    }
 }
 
 /// Writes a checkpoint atomically (temporary file, then rename).

@@ -4,7 +4,7 @@
 //! configuration and the engine that trained it ([`engine_fingerprint`]).
 
 use super::claims::RunSpec;
-use crate::diffusion_samplers::targets::{mean_pairwise_distance, LatentClassifier};
+use crate::diffusion_samplers::targets::{mean_pairwise_distance, BuiltinTarget, LatentClassifier};
 use crate::diffusion_samplers::training_run::{train_builtin, RunOutcome};
 use crate::progress::Progress;
 use crate::run_store::{Keyed, RunStore};
@@ -129,9 +129,11 @@ fn run_record(spec: &RunSpec, engine: String) -> Result<RunRecord, String> {
             .map(|r| [r[0], r[1]])
             .collect()
     });
-    let latent = match (outcome.target.strip_prefix("latent-"), &outcome.samples) {
-        (Some(k), Some(z)) => {
-            let task = LatentClassifier::new(k.parse().expect("latent-<k> names a dimension"));
+    let task = BuiltinTarget::from_name(&outcome.target)
+        .ok()
+        .and_then(BuiltinTarget::latent_task);
+    let latent = match (task, &outcome.samples) {
+        (Some(task), Some(z)) => {
             let classes = task.classes(z);
             let hits = classes
                 .iter()
