@@ -350,7 +350,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
         files.add(path(&format!("{name}.svg")), diagram.to_svg());
     }
     let curve = plot::svg((720, 440), |area| {
-        plot::draw_learning_curve(&results.learning, area)
+        super::learning_curve_figure::draw_learning_curve(&results.learning, area)
     });
     files.add(path("learning-guess.svg"), curve);
     files

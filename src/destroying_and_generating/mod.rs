@@ -6,6 +6,7 @@ pub mod diagrams;
 pub mod exercises;
 mod experiment;
 mod information;
+mod learning_curve_figure;
 mod learning_guess;
 pub mod named_channels;
 mod random_chains;

@@ -6,6 +6,7 @@
 //! "Adaptive destruction" the learned destruction kernel and what keeps joint training
 //! stable.
 
+pub mod bounds_figure;
 pub mod evaluate;
 pub mod exercises;
 pub mod experiment;

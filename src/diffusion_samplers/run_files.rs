@@ -1,6 +1,7 @@
 //! The files of one training run, as `train` writes them and chapter "Sampling without
 //! data" includes them: its report, its bounds during training and its samples.
 
+use super::bounds_figure::draw_bounds;
 use super::targets::builtin;
 use super::training_run::RunOutcome;
 use crate::plot;
@@ -30,7 +31,7 @@ pub fn run_files(outcome: &RunOutcome, provenance: &Provenance) -> GeneratedFile
     files.add(
         "bounds.svg",
         plot::svg((640, 400), |area| {
-            plot::draw_bounds(&title, &outcome.history, area)
+            draw_bounds(&title, &outcome.history, area)
         }),
     );
     if let Some(samples) = &outcome.samples {

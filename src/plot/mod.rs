@@ -1,12 +1,10 @@
 //! Figures: every drawing function takes a plotters `DrawingArea`, so the same code
 //! writes the book's SVG files and shows inline SVG in notebooks.
 
-mod learning_curve;
 mod sampler;
 mod series;
 
-pub use learning_curve::draw_learning_curve;
-pub use sampler::{draw_bounds, draw_samples};
+pub use sampler::draw_samples;
 pub use series::{draw_bars, draw_lines, Line};
 
 use plotters::coord::Shift;

@@ -1,13 +1,9 @@
-use crate::diffusion_samplers::evaluate::Evaluation;
 use ndarray::Array2;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 const MODEL: RGBColor = RGBColor(200, 60, 40);
 const EXACT: RGBColor = RGBColor(150, 150, 150);
-const ELBO: RGBColor = RGBColor(40, 90, 150);
-const EUBO: RGBColor = RGBColor(200, 110, 30);
-const IMPORTANCE: RGBColor = RGBColor(60, 140, 60);
 
 /// Model samples (red) over exact target samples (grey), first two coordinates, in the
 /// square `[−extent, extent]²`.
@@ -48,93 +44,6 @@ pub fn draw_samples<DB: DrawingBackend>(
             )?
             .label(label)
             .legend(move |(x, y)| Circle::new((x + 10, y), 3, colour.filled()));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()?;
-    Ok(())
-}
-
-/// ELBO, importance-sampled log Ẑ and EUBO against iteration, with the true log Z.
-/// Introduced in chapter "Sampling without data".
-pub fn draw_bounds<DB: DrawingBackend>(
-    title: &str,
-    history: &[Evaluation],
-    area: &DrawingArea<DB, Shift>,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    area.fill(&WHITE)?;
-    let last = history.last().map_or(1, |e| e.iteration) as f64;
-    let log_z = history.first().and_then(|e| e.log_z);
-    type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
-    let series: [Series; 3] = [
-        (
-            "ELBO",
-            ELBO,
-            history
-                .iter()
-                .map(|e| (e.iteration as f64, e.elbo))
-                .collect(),
-        ),
-        (
-            "log Ẑ (importance sampling)",
-            IMPORTANCE,
-            history
-                .iter()
-                .map(|e| (e.iteration as f64, e.log_z_hat))
-                .collect(),
-        ),
-        (
-            "EUBO",
-            EUBO,
-            history
-                .iter()
-                .filter_map(|e| Some((e.iteration as f64, e.eubo?)))
-                .collect(),
-        ),
-    ];
-    let values = series
-        .iter()
-        .flat_map(|s| s.2.iter().map(|p| p.1))
-        .chain(log_z);
-    let (low, high) = values
-        .filter(|v| v.is_finite())
-        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    // Early bounds can be far off; show the last three quarters of the range sensibly.
-    let centre = log_z.unwrap_or((low + high) / 2.0);
-    let span = ((high - centre).abs().max((centre - low).abs())).clamp(0.5, 20.0);
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 16))
-        .margin(10)
-        .margin_right(20)
-        .x_label_area_size(35)
-        .y_label_area_size(50)
-        .build_cartesian_2d(0.0..last, (centre - span)..(centre + span))?;
-    chart
-        .configure_mesh()
-        .x_desc("iteration")
-        .y_desc("nats")
-        .draw()?;
-    for (label, colour, points) in series {
-        chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(2)))?
-            .label(label)
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-            });
-    }
-    if let Some(z) = log_z {
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, z), (last, z)],
-                6,
-                4,
-                BLACK.stroke_width(1),
-            ))?
-            .label("true log Z")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
     }
     chart
         .configure_series_labels()

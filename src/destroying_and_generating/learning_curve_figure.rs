@@ -1,4 +1,6 @@
-use crate::destroying_and_generating::LearningCurve;
+//! The figure of Bob learning Guess: his error against the number of training pairs.
+
+use super::learning_guess::LearningCurve;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
