@@ -213,15 +213,21 @@ pub fn generate(
             out.display()
         );
     } else {
-        files
-            .write_all(out)
-            .map_err(|e| format!("cannot write generated files under {}: {e}", out.display()))?;
-        eprintln!(
-            "wrote {} files under {}",
-            files.paths().count(),
-            out.display()
-        );
+        write_generated(&files, out)?;
     }
+    Ok(())
+}
+
+/// Writes `files` under `out` (all or nothing) and says how many.
+fn write_generated(files: &GeneratedFiles, out: &Path) -> Result<(), String> {
+    files
+        .write_all(out)
+        .map_err(|e| format!("cannot write generated files under {}: {e}", out.display()))?;
+    eprintln!(
+        "wrote {} files under {}",
+        files.paths().count(),
+        out.display()
+    );
     Ok(())
 }
 
@@ -301,13 +307,5 @@ pub fn reproduce(
     } else {
         runs.with_file_name("generated")
     };
-    files
-        .write_all(&out)
-        .map_err(|e| format!("cannot write generated files under {}: {e}", out.display()))?;
-    eprintln!(
-        "wrote {} files under {}",
-        files.paths().count(),
-        out.display()
-    );
-    Ok(())
+    write_generated(&files, &out)
 }
