@@ -26,6 +26,10 @@ pub use ndarray;
 pub use ndarray_rand;
 pub use plotters;
 
+// Part I — the thesis.
+pub mod learning_by_withholding;
+pub mod exploration;
+
 // Part II — the tutorial.
 pub mod about_the_diagrams;
 pub mod beyond_markov;

@@ -1,0 +1,831 @@
+//! The chapter's experiments: reward as conditioning, the decoding-order question for
+//! GRPO on a masked model, and destruction as (entropy-regularised) transport — with the
+//! rules fixed before the runs and the verdicts computed from them.
+
+use super::conditioning::{
+    condition, conditional, kl_divergence, language_distribution, reward, tilted, total_variation,
+};
+use super::grpo::{grpo_tune, Checkpoint, GrpoConfig, RatioOrder, TuningRun};
+use super::masked_model::{train_masked_model, MaskedModel, Sentence, LENGTH};
+use super::transport::{
+    information_destroyed, information_kept, optimal_permutation, plan_cost, plan_distance,
+    plan_of_map, sinkhorn_from, squared_distances, Plan,
+};
+use crate::learning_by_withholding::Language;
+use crate::progress::Progress;
+use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
+use crate::sampling::seeded_rng;
+use ndarray_rand::rand::Rng;
+use serde::Serialize;
+use std::fmt::Write;
+
+/// The chapter's folder under `book/generated/`.
+pub const CHAPTER: &str = "exploration";
+
+/// Unique training sentences the unconditional model sees (drawn from chapter 1's language).
+pub const TRAINING_SENTENCES: usize = 2_000;
+/// Sentences per pre-training batch.
+pub const PRETRAIN_BATCH: usize = 64;
+
+// ANCHOR: grpo_settings
+/// GRPO's settings, fixed before the runs and shared by the three ratio orders.
+pub const GROUP: usize = 32;
+pub const INNER_STEPS: usize = 4;
+pub const CLIP: f64 = 0.2;
+pub const LEARNING_RATE: f64 = 1e-3;
+pub const BETA: f64 = 0.25;
+// ANCHOR_END: grpo_settings
+
+// ANCHOR: rule
+/// The decoding-order rule, fixed before the runs. Over seeds, pair (a) decoding-order
+/// ratios with (b) fresh-random-order ratios (same seed, same base model). "Supported"
+/// if (a) beats (b) by more than `RULE_STANDARD_ERRORS` standard errors of the paired
+/// difference on the final test reward or on the final `KL(q ‖ q*)` to the tilted target,
+/// and is not worse by that margin on the other; "not supported" otherwise.
+pub const RULE_STANDARD_ERRORS: f64 = 2.0;
+// ANCHOR_END: rule
+
+/// Rejection sampling gives up after this many draws per sentence it was asked for.
+pub const MAX_DRAWS_PER_ACCEPTED: usize = 1_000;
+/// Rejection sampling's empirical acceptance rate must lie within this many standard
+/// errors of the model's exact `q(c)`.
+pub const MAX_ACCEPTANCE_Z: f64 = 4.5;
+/// Sinkhorn at the smallest regulariser must be this close (L1 over the plan, and in cost)
+/// to the exact optimal plan.
+pub const PLAN_TOLERANCE: f64 = 1e-3;
+/// Points on each side of the transport example.
+pub const TRANSPORT_POINTS: usize = 6;
+/// The regularisers ε of the transport sweep: `10^(k/4)` for `k = −12..=4`.
+pub fn regularisers() -> Vec<f64> {
+    (-12..=4).map(|k| 10f64.powf(k as f64 / 4.0)).collect()
+}
+
+/// Sizes of one run.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Budget {
+    pub pretrain_iterations: usize,
+    pub grpo_updates: usize,
+    pub seeds: usize,
+    pub checkpoints: usize,
+    /// Accepted sentences rejection sampling must produce.
+    pub accepted: usize,
+}
+
+impl Budget {
+    pub fn at(scale: Scale) -> Self {
+        match scale {
+            Scale::Quick => Budget {
+                pretrain_iterations: 1_500,
+                grpo_updates: 30,
+                seeds: 3,
+                checkpoints: 3,
+                accepted: 1_000,
+            },
+            Scale::Full => Budget {
+                pretrain_iterations: 6_000,
+                grpo_updates: 150,
+                seeds: 10,
+                checkpoints: 10,
+                accepted: 20_000,
+            },
+        }
+    }
+
+    /// GRPO's settings at this budget.
+    pub fn grpo(&self) -> GrpoConfig {
+        GrpoConfig {
+            updates: self.grpo_updates,
+            group: GROUP,
+            inner_steps: INNER_STEPS,
+            clip: CLIP,
+            lr: LEARNING_RATE,
+            beta: BETA,
+            checkpoints: self.checkpoints,
+        }
+    }
+}
+
+/// Section 1: the condition, its exact conditional, and two models' attempts at it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConditioningResults {
+    /// `p(c)` under the language.
+    pub language_pass_rate: f64,
+    /// `TV(p, q)` and `KL(p ‖ q)` of the unconditional model.
+    pub unconditional_tv: f64,
+    pub unconditional_kl: f64,
+    /// `q(c)`: the acceptance rate rejection sampling pays (exact).
+    pub acceptance_rate: f64,
+    /// Draws rejection sampling made, and the share it accepted.
+    pub rejection_draws: usize,
+    pub empirical_acceptance: f64,
+    pub acceptance_z: f64,
+    /// Rejection sampling around the unconditional model samples `q(x | c)` exactly:
+    /// its distance to `p(x | c)`.
+    pub rejection_tv: f64,
+    pub rejection_kl: f64,
+    /// A model trained on the training sentences that pass, with the same steps.
+    pub filtered_sentences: usize,
+    pub filtered_tv: f64,
+    pub filtered_kl: f64,
+    /// How much of the filtered model's own mass passes the condition.
+    pub filtered_pass_rate: f64,
+}
+
+/// Section 2: one ratio order's runs and their summary over seeds.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrderSummary {
+    pub order: RatioOrder,
+    pub label: &'static str,
+    pub runs: Vec<TuningRun>,
+    pub reward: MeanSe,
+    pub kl_to_tilted: MeanSe,
+    pub tv_to_tilted: MeanSe,
+    pub tv_to_conditional: MeanSe,
+    pub drift: MeanSe,
+    pub clipped_fraction: MeanSe,
+    pub diverged_runs: usize,
+}
+
+/// A mean over seeds and its standard error.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct MeanSe {
+    pub mean: f64,
+    pub se: f64,
+}
+
+impl MeanSe {
+    pub fn of(values: &[f64]) -> Self {
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = if values.len() > 1 {
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)
+        } else {
+            0.0
+        };
+        MeanSe {
+            mean,
+            se: (var / n).sqrt(),
+        }
+    }
+}
+
+/// What the base model and the exact targets score on section 2's measures.
+#[derive(Clone, Debug, Serialize)]
+pub struct TuningReference {
+    pub base_reward: f64,
+    pub base_kl_to_tilted: f64,
+    pub base_tv_to_conditional: f64,
+    pub tilted_reward: f64,
+    pub tilted_drift: f64,
+}
+
+/// Section 2's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct DecodingOrderResults {
+    pub config: GrpoConfig,
+    pub reference: TuningReference,
+    pub orders: Vec<OrderSummary>,
+}
+
+/// Section 3: one regulariser of the Sinkhorn sweep.
+#[derive(Clone, Debug, Serialize)]
+pub struct RegularisedPlan {
+    pub epsilon: f64,
+    pub cost: f64,
+    pub information_destroyed: f64,
+    pub information_kept: f64,
+    pub distance_to_exact: f64,
+    pub iterations: usize,
+    pub marginal_error: f64,
+}
+
+/// Section 3's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct TransportResults {
+    pub source: Vec<(f64, f64)>,
+    pub target: Vec<(f64, f64)>,
+    pub optimal_permutation: Vec<usize>,
+    pub optimal_cost: f64,
+    /// `H(Y | X)` and `H(X | Y)` of the optimal bijection's plan.
+    pub bijection_destroyed: f64,
+    pub bijection_destroyed_backwards: f64,
+    /// `Σ |Pᵀ − plan of the inverse map|`: zero when the plan is exactly invertible.
+    pub inverse_plan_error: f64,
+    pub sweep: Vec<RegularisedPlan>,
+}
+
+/// Everything the chapter reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChapterResults {
+    pub budget: Budget,
+    pub length: usize,
+    pub training_sentences: usize,
+    pub conditioning: ConditioningResults,
+    pub decoding_order: DecodingOrderResults,
+    pub transport: TransportResults,
+}
+
+fn draw_training_set(language: &Language, n: usize, seed: u64) -> Vec<Sentence> {
+    let mut rng = seeded_rng(seed);
+    (0..n)
+        .map(|_| {
+            let s = language.sample(LENGTH, &mut rng);
+            std::array::from_fn(|i| s[i])
+        })
+        .collect()
+}
+
+// ANCHOR: rejection
+/// Rejection sampling around `model`: draw, keep what passes, until `accepted` are kept
+/// or `max_draws` were drawn (a model that almost never passes would otherwise loop
+/// for ever). Returns the kept sentences and the number of draws it took.
+pub fn rejection_sample(
+    model: &MaskedModel,
+    accepted: usize,
+    max_draws: usize,
+    seed: u64,
+) -> (Vec<Sentence>, usize) {
+    let mut rng = seeded_rng(seed);
+    let (mut kept, mut draws) = (Vec::with_capacity(accepted), 0);
+    while kept.len() < accepted && draws < max_draws {
+        for (x, _) in model.generate(256, &mut rng) {
+            draws += 1;
+            if condition(&x) {
+                kept.push(x);
+            }
+            if kept.len() == accepted || draws == max_draws {
+                break;
+            }
+        }
+    }
+    (kept, draws)
+}
+// ANCHOR_END: rejection
+
+fn conditioning_section(
+    p: &[f64],
+    base: &MaskedModel,
+    q0: &[f64],
+    train: &[Sentence],
+    budget: &Budget,
+    seed: u64,
+) -> ConditioningResults {
+    let (p_c, language_pass_rate) = conditional(p);
+    let (q_c, acceptance_rate) = conditional(q0);
+    let (kept, draws) = rejection_sample(
+        base,
+        budget.accepted,
+        MAX_DRAWS_PER_ACCEPTED * budget.accepted,
+        seed.wrapping_add(11),
+    );
+    let empirical_acceptance = kept.len() as f64 / draws as f64;
+    let acceptance_z = (empirical_acceptance - acceptance_rate)
+        / (acceptance_rate * (1.0 - acceptance_rate) / draws as f64).sqrt();
+    let filtered: Vec<Sentence> = train.iter().copied().filter(condition).collect();
+    let f = train_masked_model(
+        &filtered,
+        budget.pretrain_iterations,
+        PRETRAIN_BATCH,
+        seed.wrapping_add(2),
+    )
+    .exact_distribution();
+    ConditioningResults {
+        language_pass_rate,
+        unconditional_tv: total_variation(p, q0),
+        unconditional_kl: kl_divergence(p, q0),
+        acceptance_rate,
+        rejection_draws: draws,
+        empirical_acceptance,
+        acceptance_z,
+        rejection_tv: total_variation(&p_c, &q_c),
+        rejection_kl: kl_divergence(&p_c, &q_c),
+        filtered_sentences: filtered.len(),
+        filtered_tv: total_variation(&p_c, &f),
+        filtered_kl: kl_divergence(&p_c, &f),
+        filtered_pass_rate: conditional(&f).1,
+    }
+}
+
+fn summarise(order: RatioOrder, runs: Vec<TuningRun>) -> OrderSummary {
+    let last = |f: fn(&Checkpoint) -> f64| -> MeanSe {
+        MeanSe::of(&runs.iter().map(|r| f(&r.last())).collect::<Vec<_>>())
+    };
+    OrderSummary {
+        order,
+        label: order.label(),
+        reward: last(|c| c.reward),
+        kl_to_tilted: last(|c| c.kl_to_tilted),
+        tv_to_tilted: last(|c| c.tv_to_tilted),
+        tv_to_conditional: last(|c| c.tv_to_conditional),
+        drift: last(|c| c.drift),
+        clipped_fraction: MeanSe::of(&runs.iter().map(|r| r.clipped_fraction).collect::<Vec<_>>()),
+        diverged_runs: runs.iter().filter(|r| r.diverged).count(),
+        runs,
+    }
+}
+
+fn decoding_order_section(
+    p: &[f64],
+    base: &MaskedModel,
+    q0: &[f64],
+    budget: &Budget,
+    seed: u64,
+    progress: &mut Progress,
+) -> DecodingOrderResults {
+    let (p_c, _) = conditional(p);
+    let target = tilted(q0, BETA);
+    let config = budget.grpo();
+    let mut done = 0;
+    let orders = RatioOrder::ALL
+        .iter()
+        .map(|&order| {
+            let runs = (0..budget.seeds as u64)
+                .map(|s| {
+                    grpo_tune(
+                        base,
+                        reward,
+                        order,
+                        &config,
+                        seed.wrapping_add(100 + s),
+                        |m, u| {
+                            let q = m.exact_distribution();
+                            let checkpoint = Checkpoint {
+                                update: u,
+                                reward: conditional(&q).1,
+                                kl_to_tilted: kl_divergence(&q, &target),
+                                tv_to_tilted: total_variation(&q, &target),
+                                tv_to_conditional: total_variation(&q, &p_c),
+                                drift: kl_divergence(&q, q0),
+                            };
+                            done += 1;
+                            progress.set(
+                                done,
+                                &format!("{} reward {:.3}", order.label(), checkpoint.reward),
+                            );
+                            checkpoint
+                        },
+                    )
+                })
+                .collect();
+            summarise(order, runs)
+        })
+        .collect();
+    let (q0_c, base_reward) = conditional(q0);
+    let _ = q0_c;
+    DecodingOrderResults {
+        config,
+        reference: TuningReference {
+            base_reward,
+            base_kl_to_tilted: kl_divergence(q0, &target),
+            base_tv_to_conditional: total_variation(q0, &p_c),
+            tilted_reward: conditional(&target).1,
+            tilted_drift: kl_divergence(&target, q0),
+        },
+        orders,
+    }
+}
+
+// ANCHOR: transport_section
+fn transport_section(seed: u64) -> TransportResults {
+    let mut rng = seeded_rng(seed.wrapping_add(7));
+    let mut cloud = |dx: f64| -> Vec<(f64, f64)> {
+        (0..TRANSPORT_POINTS)
+            .map(|_| (dx + rng.random::<f64>(), rng.random::<f64>()))
+            .collect()
+    };
+    let source = cloud(0.0);
+    let target = cloud(0.5);
+    let cost = squared_distances(&source, &target);
+    let uniform = vec![1.0 / TRANSPORT_POINTS as f64; TRANSPORT_POINTS];
+    let (permutation, optimal_cost) = optimal_permutation(&cost);
+    let exact: Plan = plan_of_map(&uniform, &permutation, TRANSPORT_POINTS);
+    let mut inverse = vec![0; TRANSPORT_POINTS];
+    permutation
+        .iter()
+        .enumerate()
+        .for_each(|(i, &j)| inverse[j] = i);
+    let transposed: Plan = (0..TRANSPORT_POINTS)
+        .map(|j| exact.iter().map(|row| row[j]).collect())
+        .collect();
+    // From the largest ε down, each run warm-started from the previous potentials.
+    let mut potentials = (vec![0.0; TRANSPORT_POINTS], vec![0.0; TRANSPORT_POINTS]);
+    let mut sweep: Vec<RegularisedPlan> = regularisers()
+        .into_iter()
+        .rev()
+        .map(|epsilon| {
+            let s = sinkhorn_from(&uniform, &uniform, &cost, epsilon, potentials.clone());
+            potentials = s.potentials.clone();
+            RegularisedPlan {
+                epsilon,
+                cost: plan_cost(&s.plan, &cost),
+                information_destroyed: information_destroyed(&s.plan),
+                information_kept: information_kept(&s.plan),
+                distance_to_exact: plan_distance(&s.plan, &exact),
+                iterations: s.iterations,
+                marginal_error: s.marginal_error,
+            }
+        })
+        .collect();
+    sweep.reverse();
+    TransportResults {
+        optimal_permutation: permutation,
+        optimal_cost,
+        bijection_destroyed: information_destroyed(&exact),
+        bijection_destroyed_backwards: information_destroyed(&transposed),
+        inverse_plan_error: plan_distance(
+            &transposed,
+            &plan_of_map(&uniform, &inverse, TRANSPORT_POINTS),
+        ),
+        source,
+        target,
+        sweep,
+    }
+}
+// ANCHOR_END: transport_section
+
+/// Runs the chapter at `scale`.
+pub fn run(scale: Scale, seed: u64) -> ChapterResults {
+    let budget = Budget::at(scale);
+    let language = Language::chapter_language();
+    let p = language_distribution(&language);
+    let train = draw_training_set(&language, TRAINING_SENTENCES, seed);
+    let mut progress = Progress::new(
+        "exploration",
+        (3 * budget.seeds * (budget.checkpoints + 1)) as u64,
+    );
+    let base = train_masked_model(
+        &train,
+        budget.pretrain_iterations,
+        PRETRAIN_BATCH,
+        seed.wrapping_add(1),
+    );
+    let q0 = base.exact_distribution();
+    let conditioning = conditioning_section(&p, &base, &q0, &train, &budget, seed);
+    let decoding_order = decoding_order_section(&p, &base, &q0, &budget, seed, &mut progress);
+    progress.finish("done");
+    ChapterResults {
+        budget,
+        length: LENGTH,
+        training_sentences: TRAINING_SENTENCES,
+        conditioning,
+        decoding_order,
+        transport: transport_section(seed),
+    }
+}
+
+/// One verdict row: a statement, the rule, what was measured, and the verdict's word.
+#[derive(Clone, Debug, Serialize)]
+pub struct Verdict {
+    pub statement: &'static str,
+    pub rule: String,
+    pub measured: String,
+    pub holds: bool,
+    pub word: &'static str,
+}
+
+/// Paired comparison of two ratio orders over seeds, on one final measure.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Paired {
+    /// Mean over seeds of `first − second`, and its standard error.
+    pub difference: MeanSe,
+}
+
+impl Paired {
+    fn of(first: &OrderSummary, second: &OrderSummary, f: fn(&Checkpoint) -> f64) -> Self {
+        let d: Vec<f64> = first
+            .runs
+            .iter()
+            .zip(&second.runs)
+            .map(|(a, b)| f(&a.last()) - f(&b.last()))
+            .collect();
+        Paired {
+            difference: MeanSe::of(&d),
+        }
+    }
+
+    /// The difference is above `+k` standard errors.
+    pub fn above(&self) -> bool {
+        self.difference.mean > RULE_STANDARD_ERRORS * self.difference.se
+    }
+
+    /// The difference is below `−k` standard errors.
+    pub fn below(&self) -> bool {
+        self.difference.mean < -RULE_STANDARD_ERRORS * self.difference.se
+    }
+}
+
+/// The paired differences `first − second` in final reward and in final `KL(q ‖ q*)`.
+pub fn compare(
+    results: &ChapterResults,
+    first: RatioOrder,
+    second: RatioOrder,
+) -> (Paired, Paired) {
+    let find = |o| {
+        results
+            .decoding_order
+            .orders
+            .iter()
+            .find(|s| s.order == o)
+            .expect("every order was run")
+    };
+    let (a, b) = (find(first), find(second));
+    (
+        Paired::of(a, b, |c| c.reward),
+        Paired::of(a, b, |c| c.kl_to_tilted),
+    )
+}
+
+// ANCHOR: decide
+/// The decoding-order verdict, by the rule fixed before the runs: (a) must beat (b) on
+/// reward (higher) or on distance to the tilted target (lower), by more than two standard
+/// errors of the paired difference, without being worse by that margin on the other.
+pub fn decoding_order_supported(reward: &Paired, kl: &Paired) -> bool {
+    (reward.above() && !kl.above()) || (kl.below() && !reward.below())
+}
+// ANCHOR_END: decide
+
+/// The chapter's verdicts, computed from the results with the rules fixed above.
+pub fn verdicts(results: &ChapterResults) -> Vec<Verdict> {
+    let c = &results.conditioning;
+    let t = &results.transport;
+    let first = &t.sweep[0];
+    let last = &t.sweep[t.sweep.len() - 1];
+    let log_n = (TRANSPORT_POINTS as f64).ln();
+    let monotone = t
+        .sweep
+        .windows(2)
+        .all(|w| w[1].information_destroyed >= w[0].information_destroyed - 1e-9);
+    let (reward, kl) = compare(results, RatioOrder::DecodingOrder, RatioOrder::FreshOrder);
+    let supported = decoding_order_supported(&reward, &kl);
+    let holds = |ok: bool| if ok { "holds" } else { "does not hold" };
+    let bijection_error = t
+        .bijection_destroyed
+        .abs()
+        .max(t.bijection_destroyed_backwards.abs())
+        .max(t.inverse_plan_error);
+    vec![
+        Verdict {
+            statement: "rejection sampling around a model accepts at the model's exact q(c)",
+            rule: format!("empirical acceptance within {MAX_ACCEPTANCE_Z} standard errors of q(c)"),
+            measured: format!("z = {:.2} over {} draws", c.acceptance_z, c.rejection_draws),
+            holds: c.acceptance_z.abs() <= MAX_ACCEPTANCE_Z,
+            word: holds(c.acceptance_z.abs() <= MAX_ACCEPTANCE_Z),
+        },
+        Verdict {
+            statement: "a bijective destruction is an exact, invertible transport plan that destroys nothing",
+            rule: "H(Y | X) = H(X | Y) = 0 and the transposed plan is the inverse map's plan, to 1e-12".into(),
+            measured: format!("largest error {bijection_error:.1e}"),
+            holds: bijection_error <= 1e-12,
+            word: holds(bijection_error <= 1e-12),
+        },
+        Verdict {
+            statement: "as ε → 0, Sinkhorn's plan tends to the exact optimal plan",
+            rule: format!("at ε = {:.0e}: L1 distance to the enumerated optimum and cost gap ≤ {PLAN_TOLERANCE:.0e}", first.epsilon),
+            measured: format!(
+                "L1 {:.1e}, cost gap {:.1e}",
+                first.distance_to_exact,
+                (first.cost - t.optimal_cost).abs()
+            ),
+            holds: first.distance_to_exact <= PLAN_TOLERANCE
+                && (first.cost - t.optimal_cost).abs() <= PLAN_TOLERANCE,
+            word: holds(
+                first.distance_to_exact <= PLAN_TOLERANCE
+                    && (first.cost - t.optimal_cost).abs() <= PLAN_TOLERANCE,
+            ),
+        },
+        Verdict {
+            statement: "the information a plan destroys grows with ε, from none to all of it",
+            rule: format!("H(Y | X) non-decreasing in ε; ≤ 1e-3 at the smallest ε; ≥ 0.9 log {TRANSPORT_POINTS} at the largest"),
+            measured: format!(
+                "{:.1e} → {:.3} nats (log {TRANSPORT_POINTS} = {log_n:.3}); monotone: {monotone}",
+                first.information_destroyed, last.information_destroyed
+            ),
+            holds: monotone && first.information_destroyed <= 1e-3 && last.information_destroyed >= 0.9 * log_n,
+            word: holds(monotone && first.information_destroyed <= 1e-3 && last.information_destroyed >= 0.9 * log_n),
+        },
+        Verdict {
+            statement: "GRPO ratios in the sample's own decoding order tune better than ratios in a fresh random order",
+            rule: format!(
+                "(a) − (b) beyond {RULE_STANDARD_ERRORS} paired standard errors on final reward (higher) or KL to the tilted target (lower), not worse on the other"
+            ),
+            measured: format!(
+                "reward {:+.4} ± {:.4}; KL {:+.4} ± {:.4} ({} seeds)",
+                reward.difference.mean, reward.difference.se, kl.difference.mean, kl.difference.se, results.budget.seeds
+            ),
+            holds: supported,
+            word: if supported { "supported" } else { "not supported" },
+        },
+    ]
+}
+
+fn pm(m: &MeanSe, digits: usize) -> String {
+    format!("{:.*} ± {:.*}", digits, m.mean, digits, m.se)
+}
+
+fn conditioning_table(results: &ChapterResults) -> String {
+    let c = &results.conditioning;
+    let mut t = String::from(
+        "| sampler | compared with | total variation | KL (nats) | pass rate of its samples | training sentences |\n|---|---|---|---|---|---|\n",
+    );
+    let n = results.training_sentences;
+    writeln!(
+        t,
+        "| unconditional masked model $q$ | $p$ | {:.4} | {:.4} | {:.4} | {n} |",
+        c.unconditional_tv, c.unconditional_kl, c.acceptance_rate
+    )
+    .unwrap();
+    writeln!(t, "| rejection sampling around $q$, i.e. $q(\\cdot \\mid c)$ | $p(\\cdot \\mid c)$ | {:.4} | {:.4} | 1 | {n} |", c.rejection_tv, c.rejection_kl).unwrap();
+    writeln!(t, "| masked model trained on the passing sentences | $p(\\cdot \\mid c)$ | {:.4} | {:.4} | {:.4} | {} |", c.filtered_tv, c.filtered_kl, c.filtered_pass_rate, c.filtered_sentences).unwrap();
+    t
+}
+
+fn decoding_order_table(results: &ChapterResults) -> String {
+    let d = &results.decoding_order;
+    let r = &d.reference;
+    let mut t = String::from(
+        "| ratios computed in | test reward $\\mathbb E_q R$ | $\\mathrm{KL}(q \\Vert q^\\ast)$ | TV to $q^\\ast$ | TV to $p(\\cdot \\mid c)$ | drift $\\mathrm{KL}(q \\Vert q_0)$ | clipped tokens | diverged runs |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    writeln!(
+        t,
+        "| base model $q_0$ (before tuning) | {:.4} | {:.4} | — | {:.4} | 0 | — | — |",
+        r.base_reward, r.base_kl_to_tilted, r.base_tv_to_conditional
+    )
+    .unwrap();
+    for o in &d.orders {
+        writeln!(
+            t,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            o.label,
+            pm(&o.reward, 4),
+            pm(&o.kl_to_tilted, 4),
+            pm(&o.tv_to_tilted, 4),
+            pm(&o.tv_to_conditional, 4),
+            pm(&o.drift, 4),
+            pm(&o.clipped_fraction, 4),
+            o.diverged_runs
+        )
+        .unwrap();
+    }
+    writeln!(
+        t,
+        "| the tilted target $q^\\ast$ itself | {:.4} | 0 | 0 | — | {:.4} | — | — |",
+        r.tilted_reward, r.tilted_drift
+    )
+    .unwrap();
+    t
+}
+
+fn transport_table(results: &ChapterResults) -> String {
+    let tr = &results.transport;
+    let mut t = String::from(
+        "| regulariser $\\varepsilon$ | transport cost | information destroyed $H(Y \\mid X)$ (nats) | information kept $I(X; Y)$ (nats) | L1 distance to the exact plan | Sinkhorn sweeps | marginal error left |\n|---|---|---|---|---|---|---|\n",
+    );
+    writeln!(
+        t,
+        "| exact optimal bijection | {:.5} | {:.1e} | {:.4} | 0 | — | — |",
+        tr.optimal_cost,
+        tr.bijection_destroyed,
+        (TRANSPORT_POINTS as f64).ln()
+    )
+    .unwrap();
+    for s in &tr.sweep {
+        writeln!(
+            t,
+            "| {:.4} | {:.5} | {:.4} | {:.4} | {:.1e} | {} | {:.1e} |",
+            s.epsilon,
+            s.cost,
+            s.information_destroyed,
+            s.information_kept,
+            s.distance_to_exact,
+            s.iterations,
+            s.marginal_error
+        )
+        .unwrap();
+    }
+    t
+}
+
+fn verdict_table(results: &ChapterResults) -> String {
+    let mut t = String::from(
+        "| statement | rule (fixed before the runs) | measured | verdict |\n|---|---|---|---|\n",
+    );
+    for v in verdicts(results) {
+        writeln!(
+            t,
+            "| {} | {} | {} | **{}** |",
+            v.statement, v.rule, v.measured, v.word
+        )
+        .unwrap();
+    }
+    t
+}
+
+/// How a paired difference reads in a sentence: which way it points (or that it is within
+/// the rule's margin), its value ± standard error, and its size in standard errors.
+fn reading(p: &Paired, higher: &str, lower: &str) -> String {
+    let d = p.difference;
+    let verdict = if p.above() {
+        higher
+    } else if p.below() {
+        lower
+    } else {
+        "within two standard errors"
+    };
+    let z = if d.se > 0.0 { d.mean / d.se } else { 0.0 };
+    format!(
+        "{verdict} ({:+.4} ± {:.4}, {z:+.1} standard errors)",
+        d.mean, d.se
+    )
+}
+
+fn numbers(results: &ChapterResults) -> String {
+    let c = &results.conditioning;
+    let d = &results.decoding_order;
+    let b = &results.budget;
+    let (reward_ab, kl_ab) = compare(results, RatioOrder::DecodingOrder, RatioOrder::FreshOrder);
+    let (reward_ca, kl_ca) = compare(
+        results,
+        RatioOrder::ComplementaryPair,
+        RatioOrder::DecodingOrder,
+    );
+    let supported = decoding_order_supported(&reward_ab, &kl_ab);
+    let diverged: usize = d.orders.iter().map(|o| o.diverged_runs).sum();
+    let closer = if c.rejection_tv < c.filtered_tv {
+        "closer to"
+    } else {
+        "farther from"
+    };
+    let entries = [
+        ("length", LENGTH.to_string()),
+        ("training_sentences", results.training_sentences.to_string()),
+        ("pretrain_iterations", b.pretrain_iterations.to_string()),
+        ("pretrain_batch", PRETRAIN_BATCH.to_string()),
+        ("pass_rate", format!("{:.4}", c.language_pass_rate)),
+        ("acceptance_rate", format!("{:.4}", c.acceptance_rate)),
+        ("draws_per_sample", format!("{:.2}", 1.0 / c.acceptance_rate)),
+        ("accepted", b.accepted.to_string()),
+        ("filtered_sentences", c.filtered_sentences.to_string()),
+        (
+            "conditioning_sentence",
+            format!(
+                "Rejection sampling around the unconditional model ends {closer} the exact conditional than the model trained on the {} passing sentences (total variation {:.4} against {:.4}), and pays {:.2} draws per accepted sentence.",
+                c.filtered_sentences, c.rejection_tv, c.filtered_tv, 1.0 / c.acceptance_rate
+            ),
+        ),
+        ("group", GROUP.to_string()),
+        ("inner_steps", INNER_STEPS.to_string()),
+        ("clip", CLIP.to_string()),
+        ("learning_rate", LEARNING_RATE.to_string()),
+        ("beta", BETA.to_string()),
+        ("updates", b.grpo_updates.to_string()),
+        ("seeds", b.seeds.to_string()),
+        ("tilted_reward", format!("{:.4}", d.reference.tilted_reward)),
+        ("base_reward", format!("{:.4}", d.reference.base_reward)),
+        (
+            "decoding_order_sentence",
+            format!(
+                "Over {} seeds, against a fresh random order, the decoding order's final test reward is {}, and its KL to the tilted target is {}: by the rule, **{}**.{}",
+                b.seeds,
+                reading(&reward_ab, "higher", "lower"),
+                reading(&kl_ab, "larger (farther)", "smaller (closer)"),
+                if supported { "supported" } else { "not supported" },
+                if diverged > 0 { format!(" {diverged} runs diverged and are reported as such.") } else { String::new() }
+            ),
+        ),
+        (
+            "complementary_sentence",
+            format!(
+                "Against the decoding order, the complementary pair's final test reward is {}, and its KL to the tilted target is {}.",
+                reading(&reward_ca, "higher", "lower"),
+                reading(&kl_ca, "larger (farther)", "smaller (closer)"),
+            ),
+        ),
+        ("points", TRANSPORT_POINTS.to_string()),
+        ("optimal_cost", format!("{:.5}", results.transport.optimal_cost)),
+        ("log_points", format!("{:.4}", (TRANSPORT_POINTS as f64).ln())),
+        ("smallest_epsilon", format!("{:.0e}", results.transport.sweep[0].epsilon)),
+        ("largest_epsilon", format!("{}", results.transport.sweep[results.transport.sweep.len() - 1].epsilon)),
+    ];
+    anchored_numbers(&entries)
+}
+
+/// The chapter's generated files.
+pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> GeneratedFiles {
+    let mut files = GeneratedFiles::with_report(CHAPTER, provenance, results);
+    let path = |name: &str| format!("{CHAPTER}/{name}");
+    files.add(path("numbers.md"), numbers(results));
+    files.add(path("conditioning.md"), conditioning_table(results));
+    files.add(path("decoding-order.md"), decoding_order_table(results));
+    files.add(path("transport.md"), transport_table(results));
+    files.add(path("verdicts.md"), verdict_table(results));
+    files.add(
+        path("decoding-order.svg"),
+        super::figures::decoding_order_figure(results),
+    );
+    files.add(
+        path("transport.svg"),
+        super::figures::transport_figure(results),
+    );
+    files.add(path("provenance.md"), provenance.to_markdown());
+    files
+}
