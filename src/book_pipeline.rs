@@ -10,7 +10,8 @@ use crate::report::{flag_name, GeneratedFiles, Provenance, Scale};
 use crate::run_store::RunStore;
 use crate::{
     about_the_diagrams, beyond_markov, collapse_and_refine, denoisers_and_scores,
-    destroying_and_generating, easy_to_hard, mashing_everything, shuffling_everything, VERSION,
+    destroying_and_generating, easy_to_hard, exploration, learning_by_withholding,
+    mashing_everything, shuffling_everything, VERSION,
 };
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -42,6 +43,8 @@ macro_rules! chapter {
 /// Every generating chapter, in reading order.
 pub fn chapters() -> Vec<Chapter> {
     vec![
+        chapter!(learning_by_withholding),
+        chapter!(exploration),
         chapter!(destroying_and_generating),
         chapter!(mashing_everything),
         chapter!(shuffling_everything),
