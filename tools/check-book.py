@@ -24,6 +24,29 @@ INCLUDE = re.compile(r"\{\{#include\s+([^}:\s]+)(?::([A-Za-z0-9_\-]+))?\s*\}\}")
 IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 
 
+def cells(row):
+    """The cells of a Markdown table row: split at pipes that are not escaped and not
+    inside inline code."""
+    row = re.sub(r"`[^`]*`", "code", row.strip()).replace(r"\|", "")
+    return row.strip("|").split("|")
+
+
+def table_problems(rel, text):
+    """Rows whose number of cells differs from their table's header: an unescaped pipe
+    inside a cell (as in H(Y | X)) silently shifts every cell after it."""
+    problems, width = [], None
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.lstrip().startswith("|"):
+            width = None
+            continue
+        count = len(cells(line))
+        if width is None:
+            width = count
+        elif count != width:
+            problems.append(f"{rel}:{number}: table row has {count} cells, its header {width}")
+    return problems
+
+
 def markdown_files():
     yield from sorted(BOOK.glob("*.md"))
     yield from sorted((BOOK / "generated").rglob("*.md"))
@@ -38,6 +61,7 @@ def check_sources():
             m = CONTROL.search(line)
             if m:
                 problems.append(f"{rel}:{number}: control character {ord(m.group()):#04x}")
+        problems.extend(table_problems(rel, text))
         if path.parent != BOOK:
             continue
         for target, anchor in INCLUDE.findall(text):

@@ -127,7 +127,8 @@ fn a3_table(r: &ChapterResults) -> String {
         writeln!(
             t,
             "| {} | {:.3} | {} | {} |",
-            runs.latent.name(),
+            // A pipe in a name (|λ|) would end the table cell.
+            runs.latent.name().replace('|', "\\|"),
             super::oracle::e_lambda_nu(runs.latent),
             range(|p| p.0),
             range(|p| p.1)

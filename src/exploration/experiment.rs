@@ -573,7 +573,7 @@ pub fn verdicts(results: &ChapterResults) -> Vec<Verdict> {
         },
         Verdict {
             statement: "a bijective destruction is an exact, invertible transport plan that destroys nothing",
-            rule: "H(Y | X) = H(X | Y) = 0 and the transposed plan is the inverse map's plan, to 1e-12".into(),
+            rule: "H(Y∣X) = H(X∣Y) = 0 and the transposed plan is the inverse map's plan, to 1e-12".into(),
             measured: format!("largest error {bijection_error:.1e}"),
             holds: bijection_error <= 1e-12,
             word: holds(bijection_error <= 1e-12),
@@ -595,7 +595,7 @@ pub fn verdicts(results: &ChapterResults) -> Vec<Verdict> {
         },
         Verdict {
             statement: "the information a plan destroys grows with ε, from none to all of it",
-            rule: format!("H(Y | X) non-decreasing in ε; ≤ 1e-3 at the smallest ε; ≥ 0.9 log {TRANSPORT_POINTS} at the largest"),
+            rule: format!("H(Y∣X) non-decreasing in ε; ≤ 1e-3 at the smallest ε; ≥ 0.9 log {TRANSPORT_POINTS} at the largest"),
             measured: format!(
                 "{:.1e} → {:.3} nats (log {TRANSPORT_POINTS} = {log_n:.3}); monotone: {monotone}",
                 first.information_destroyed, last.information_destroyed

@@ -79,7 +79,7 @@ pub fn transport_figure(results: &ChapterResults) -> String {
                 points: vec![(lo, log_n, 0.0), (hi, log_n, 0.0)],
             },
             Line {
-                label: "destroyed, H(Y | X)".into(),
+                label: "destroyed, H(Y∣X)".into(),
                 points: t
                     .sweep
                     .iter()
