@@ -27,8 +27,8 @@ pub use ndarray_rand;
 pub use plotters;
 
 // Part I — the thesis.
-pub mod learning_by_withholding;
 pub mod exploration;
+pub mod learning_by_withholding;
 
 // Part II — the tutorial.
 pub mod about_the_diagrams;

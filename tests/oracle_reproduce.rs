@@ -84,3 +84,336 @@ fn claim_lists_parse_or_name_the_bad_entry() {
     let error = Claim::parse_list("h1,h7").unwrap_err();
     assert!(error.contains("'h7'"), "{error}");
 }
+
+// The rules that decide the claims, on synthetic runs with known outcomes.
+mod rules {
+    use destroy_then_generate::diffusion_samplers::reproduce::rules::*;
+    use destroy_then_generate::diffusion_samplers::reproduce::summary::{Metric, SeedValues};
+    use destroy_then_generate::report::Outcome;
+
+    /// Five seeds; `None` is a diverged seed.
+    fn seeds(values: [Option<f64>; 5]) -> SeedValues {
+        SeedValues(values.to_vec())
+    }
+    /// Five finished seeds at `base + k · step`.
+    fn line(base: f64, step: f64) -> SeedValues {
+        SeedValues((0..5).map(|k| Some(base + k as f64 * step)).collect())
+    }
+    fn sampler(values: &[(Metric, SeedValues)]) -> Sampler {
+        Sampler(values.to_vec())
+    }
+    /// A pair whose claimed sampler has ELBO gap `claimed` and baseline `baseline`, with
+    /// equal coverage metrics.
+    fn pair(label: &str, claimed: SeedValues, baseline: SeedValues) -> Pair {
+        let same = line(1.0, 0.1);
+        Pair {
+            label: label.into(),
+            claimed: sampler(&[(Metric::ElboGap, claimed), (Metric::EuboGap, same.clone())]),
+            baseline: sampler(&[(Metric::ElboGap, baseline), (Metric::EuboGap, same)]),
+        }
+    }
+    const BETTER: f64 = 1.0;
+    const WORSE: f64 = 2.0;
+
+    #[test]
+    fn paired_seeds_count_divergence_as_a_loss_and_ties_as_neither() {
+        let a = seeds([Some(1.0), Some(2.0), None, Some(3.0), None]);
+        let b = seeds([Some(2.0), Some(1.0), Some(1.0), Some(3.0), None]);
+        // Lower is better: seed 0 wins, seed 1 loses, seed 2 loses (a diverged), seed 3
+        // ties, seed 4 ties (both diverged).
+        let p = Paired::of(&a, &b, Metric::ElboGap);
+        assert_eq!((p.wins, p.losses, p.ties), (1, 2, 2));
+        let p = Paired::of(&a, &b, Metric::Elbo);
+        assert_eq!((p.wins, p.losses, p.ties), (1, 2, 2));
+        let p = Paired::of(&line(BETTER, 0.0), &line(WORSE, 0.0), Metric::ElboGap);
+        assert_eq!((p.wins, p.losses), (5, 0));
+        assert_eq!(p.p_value(), 2.0 / 32.0);
+        assert_eq!(p.describe(), "5–0, p = 0.0625");
+        assert_eq!(format_p(12.0 / 32.0), "0.375");
+        assert_eq!(format_p(1.0), "1");
+    }
+
+    #[test]
+    fn h1_is_reproduced_partly_or_not_by_the_targets_it_wins() {
+        let win = || pair("t", line(BETTER, 0.1), line(WORSE, 0.1));
+        let lose = || pair("t", line(WORSE, 0.1), line(BETTER, 0.1));
+        let all = h1_rule(&[win(), win(), win(), win()]);
+        assert_eq!(all.outcome, Outcome::Reproduced);
+        assert!(all.p_values.contains("5–0, p = 0.0625"), "{}", all.p_values);
+        assert_eq!(
+            h1_rule(&[win(), lose(), lose(), lose()]).outcome,
+            Outcome::Partly
+        );
+        let none = h1_rule(&[lose(), lose(), lose(), lose()]);
+        assert_eq!(none.outcome, Outcome::NotReproduced);
+        assert!(none.p_values.contains("0–5"), "{}", none.p_values);
+        // Three wins of five are not robust.
+        let three = pair(
+            "t",
+            seeds([Some(1.0), Some(1.0), Some(1.0), Some(3.0), Some(3.0)]),
+            line(2.0, 0.0),
+        );
+        assert_eq!(h1_rule(&[three]).outcome, Outcome::NotReproduced);
+        // Another metric won robustly makes it partly.
+        let mut other = lose();
+        other.claimed.0[1].1 = line(0.5, 0.0);
+        assert_eq!(h1_rule(&[other]).outcome, Outcome::Partly);
+    }
+
+    #[test]
+    fn h1_counts_diverged_seeds_against_the_sampler_that_diverged() {
+        // Learned diverges in two seeds and wins the other three: not robust.
+        let diverging = pair(
+            "t",
+            seeds([None, None, Some(BETTER), Some(BETTER), Some(BETTER)]),
+            line(WORSE, 0.0),
+        );
+        assert_eq!(h1_rule(&[diverging]).outcome, Outcome::NotReproduced);
+        // The fixed sampler diverges in two seeds, learned wins the other three: 5–0.
+        let baseline_diverging = pair(
+            "t",
+            line(BETTER, 0.0),
+            seeds([None, None, Some(WORSE), Some(WORSE), Some(WORSE)]),
+        );
+        assert_eq!(h1_rule(&[baseline_diverging]).outcome, Outcome::Reproduced);
+    }
+
+    #[test]
+    fn an_elbo_win_that_loses_coverage_says_so() {
+        let mut p = pair("manywell", line(BETTER, 0.1), line(WORSE, 0.1));
+        // The EUBO gap of the claimed sampler is larger in every seed.
+        p.claimed.0[1].1 = line(70.0, 1.0);
+        p.baseline.0[1].1 = line(20.0, 1.0);
+        let d = h1_rule(std::slice::from_ref(&p));
+        assert_eq!(d.outcome, Outcome::Reproduced);
+        assert_eq!(d.caveats.len(), 1, "{:?}", d.caveats);
+        assert!(
+            d.caveats[0]
+                .contains("manywell: wins the ELBO but loses coverage (EUBO gap 0–5, p = 0.0625)"),
+            "{}",
+            d.caveats[0]
+        );
+        // An ELBO loss with better coverage is reported the other way round.
+        std::mem::swap(&mut p.claimed, &mut p.baseline);
+        let d = h1_rule(&[p]);
+        assert!(
+            d.caveats[0].contains("does not win the ELBO but wins coverage"),
+            "{:?}",
+            d.caveats
+        );
+        // No disagreement, no caveat.
+        let agree = h1_rule(&[pair("t", line(BETTER, 0.1), line(WORSE, 0.1))]);
+        assert!(agree.caveats.is_empty());
+    }
+
+    fn h2(learned5: f64, fixed5: f64, fixed20: f64) -> H2Target {
+        let s = |v: f64| sampler(&[(Metric::ElboGap, line(v, 0.01))]);
+        H2Target {
+            target: "t".into(),
+            learned5: s(learned5),
+            fixed5: s(fixed5),
+            fixed20: s(fixed20),
+        }
+    }
+
+    #[test]
+    fn h2_is_decided_against_the_better_fixed_sampler() {
+        // More fixed steps made things worse: learned T = 5 beats fixed T = 20 but not
+        // fixed T = 5, so the claim does not hold on this target.
+        let funnel_like = h2(1.6, 1.5, 1.7);
+        assert_eq!(funnel_like.baseline().0, 5);
+        assert_eq!(h2_rule(&[funnel_like]).outcome, Outcome::NotReproduced);
+        // Learned T = 5 beats both.
+        let d = h2_rule(&[h2(1.0, 1.5, 1.7), h2(3.0, 1.5, 1.2)]);
+        assert_eq!(d.outcome, Outcome::Reproduced);
+        assert!(d.evidence.contains("against fixed T = 5"), "{}", d.evidence);
+        // The usual case: fixed T = 20 is better, and learned T = 5 loses to it.
+        let usual = h2(1.3, 1.5, 1.2);
+        assert_eq!(usual.baseline().0, 20);
+        assert_eq!(h2_rule(&[usual]).outcome, Outcome::NotReproduced);
+    }
+
+    /// A curve at iterations 100, 200, 300 reaching `at` (or never: `None`) a level of 0.
+    fn curve(at: Option<usize>) -> ElboCurve {
+        Some(
+            [100, 200, 300]
+                .into_iter()
+                .map(|i| {
+                    (
+                        i,
+                        if at.is_some_and(|a| i >= a) {
+                            0.0
+                        } else {
+                            -1.0
+                        },
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn h3_asks_which_mean_curve_reaches_the_fixed_final_level_first() {
+        let fixed: Vec<ElboCurve> = (0..5).map(|_| curve(Some(300))).collect();
+        let faster = H3Target {
+            target: "a".into(),
+            fixed: fixed.clone(),
+            learned: (0..5).map(|_| curve(Some(100))).collect(),
+        };
+        assert_eq!(faster.reached(), (Some(300), Some(100)));
+        assert_eq!(faster.paired().wins, 5);
+        let slower = H3Target {
+            target: "b".into(),
+            fixed: fixed.clone(),
+            learned: (0..5).map(|_| curve(None)).collect(),
+        };
+        assert_eq!(slower.paired().losses, 5);
+        assert_eq!(
+            h3_rule(&[faster.clone(), faster.clone()]).outcome,
+            Outcome::Reproduced
+        );
+        assert_eq!(h3_rule(&[faster, slower.clone()]).outcome, Outcome::Partly);
+        assert_eq!(
+            h3_rule(&[slower.clone(), slower]).outcome,
+            Outcome::NotReproduced
+        );
+        // A diverged learned seed never reaches the level.
+        let diverged = H3Target {
+            target: "c".into(),
+            fixed,
+            learned: vec![
+                None,
+                None,
+                curve(Some(100)),
+                curve(Some(100)),
+                curve(Some(100)),
+            ],
+        };
+        let p = diverged.paired();
+        assert_eq!((p.wins, p.losses), (3, 2));
+    }
+
+    fn h4a(steps: usize, tb: f64, vargrad: f64, pis: SeedValues) -> H4aSteps {
+        let s = |v: SeedValues| sampler(&[(Metric::ElboGap, v)]);
+        H4aSteps {
+            steps,
+            tb: s(line(tb, 0.0)),
+            vargrad: s(line(vargrad, 0.0)),
+            pis: s(pis),
+        }
+    }
+
+    #[test]
+    fn h4a_compares_the_better_second_moment_objective_with_pis() {
+        // PIS at 2 ± 0.79: within one std of 2.5 → competitive; 3.0 is not.
+        let pis = || line(1.0, 0.5);
+        let d = h4a_rule(&[h4a(5, 3.0, 2.5, pis()), h4a(20, 1.0, 4.0, pis())]);
+        assert_eq!(d.outcome, Outcome::Reproduced);
+        assert!(d.p_values.contains("vargrad against pis"), "{}", d.p_values);
+        let d = h4a_rule(&[h4a(5, 3.0, 3.5, pis()), h4a(20, 1.0, 4.0, pis())]);
+        assert_eq!(d.outcome, Outcome::Partly);
+        let d = h4a_rule(&[h4a(5, 3.0, 3.5, pis())]);
+        assert_eq!(d.outcome, Outcome::NotReproduced);
+    }
+
+    #[test]
+    fn h4b_tells_divergence_from_degradation() {
+        let finished = || line(BETTER, 0.1);
+        // Divergence at large T.
+        let diverging = seeds([None, None, Some(1.0), Some(1.0), Some(1.0)]);
+        let d = h4b_rule((5, 50), &finished(), &diverging, &finished());
+        assert_eq!(d.outcome, Outcome::Reproduced);
+        assert!(d.evidence.starts_with("divergence"), "{}", d.evidence);
+        // No divergence, but worse than TB in every seed: degradation only.
+        let d = h4b_rule((5, 50), &finished(), &line(WORSE, 0.1), &finished());
+        assert_eq!(d.outcome, Outcome::Partly);
+        assert!(
+            d.evidence.starts_with("degradation without divergence"),
+            "{}",
+            d.evidence
+        );
+        assert!(d.p_values.contains("0–5, p = 0.0625"), "{}", d.p_values);
+        // Worse in only three seeds: neither.
+        let three = seeds([Some(3.0), Some(3.0), Some(3.0), Some(0.0), Some(0.0)]);
+        let d = h4b_rule((5, 50), &finished(), &three, &line(1.0, 0.0));
+        assert_eq!(d.outcome, Outcome::NotReproduced);
+        // Diverging equally at both T is no instability at large T.
+        let d = h4b_rule((5, 50), &diverging, &diverging, &finished());
+        assert_ne!(d.outcome, Outcome::Reproduced);
+    }
+
+    #[test]
+    fn h5_rules_read_the_full_method_and_each_variant() {
+        let gap = |v: SeedValues| sampler(&[(Metric::ElboGap, v)]);
+        // Full: mean 1.2, std 0.158.
+        let full = gap(line(1.0, 0.1));
+        let hurt = ("a".to_string(), gap(line(2.0, 0.1)));
+        let harmless = ("b".to_string(), gap(line(1.05, 0.1)));
+        let diverging = (
+            "c".to_string(),
+            gap(seeds([None, Some(1.0), Some(1.0), Some(1.0), Some(1.0)])),
+        );
+        let d = h5a_rule(&full, &[hurt.clone(), diverging.clone()]);
+        assert_eq!(d.outcome, Outcome::Reproduced);
+        assert_eq!(
+            h5a_rule(&full, &[hurt.clone(), harmless.clone()]).outcome,
+            Outcome::Partly
+        );
+        assert_eq!(h5a_rule(&full, &[harmless]).outcome, Outcome::NotReproduced);
+        // Ratios spread by 1.0 > 2 · 0.158: sensitive; by 0.2: not.
+        let ratios = |spread: f64| {
+            vec![
+                ("r1".to_string(), line(1.0, 0.1)),
+                ("r2".to_string(), line(1.0 + spread, 0.1)),
+            ]
+        };
+        let full = line(1.0, 0.1);
+        assert_eq!(h5b_rule(&full, &ratios(1.0)).outcome, Outcome::Reproduced);
+        assert_eq!(
+            h5b_rule(&full, &ratios(0.2)).outcome,
+            Outcome::NotReproduced
+        );
+        let d = h5b_rule(&full, &ratios(1.0));
+        assert!(d.p_values.contains("r1 against r2: 5–0"), "{}", d.p_values);
+    }
+
+    #[test]
+    fn h6_reads_elbo_reward_precision_and_diversity() {
+        let s = |v: f64| sampler(&H6_METRICS.map(|m| (m, line(v, 0.1))));
+        let latent = |learned: Sampler, fixed: Sampler| Pair {
+            label: "latent".into(),
+            claimed: learned,
+            baseline: fixed,
+        };
+        // Higher is better for every H6 metric.
+        assert_eq!(
+            h6_rule(&[latent(s(2.0), s(1.0))]).outcome,
+            Outcome::Reproduced
+        );
+        assert_eq!(
+            h6_rule(&[latent(s(1.0), s(2.0))]).outcome,
+            Outcome::NotReproduced
+        );
+        // A better ELBO with worse reward: partly, and the loss is named.
+        let mut mixed = s(2.0);
+        mixed.0[1].1 = line(0.0, 0.1);
+        let d = h6_rule(&[latent(mixed, s(1.0))]);
+        assert_eq!(d.outcome, Outcome::Partly);
+        assert!(
+            d.caveats.iter().any(|c| c.contains("mean log-reward (0–5")),
+            "{:?}",
+            d.caveats
+        );
+    }
+}
+
+#[test]
+fn the_mode_column_names_its_threshold() {
+    use destroy_then_generate::diffusion_samplers::reproduce::summary::MODE_SHARE;
+    let heading = Metric::ModesCovered.heading();
+    assert!(
+        heading.contains(&format!("≥ {} % ", 100.0 * MODE_SHARE)),
+        "{heading}"
+    );
+    assert!(!Metric::ModesCovered.lower_is_better());
+}

@@ -4,7 +4,7 @@ use super::run_files::run_files;
 use super::sampler_diagram::sampler_diagram;
 use super::targets::builtin;
 use super::train::TrainConfig;
-use super::training_run::{train_builtin, RunOutcome};
+use super::training_run::{modes_covered, train_builtin, RunOutcome};
 use crate::diagram::DiagramCheck;
 use crate::progress::Progress;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
@@ -87,7 +87,7 @@ pub fn run(scale: Scale, seed: u64) -> Result<ChapterResults, String> {
 /// number of modes, and the smallest share.
 fn coverage(run: &RunOutcome) -> (usize, usize, f64) {
     let shares = run.mode_shares.clone().unwrap_or_default();
-    let covered = shares.iter().filter(|&&s| s >= 0.01).count();
+    let covered = modes_covered(&shares);
     let smallest = shares.iter().cloned().fold(1.0, f64::min);
     (covered, shares.len(), smallest)
 }

@@ -16,6 +16,16 @@ use std::path::Path;
 /// compiled one, padded with Gaussian coordinates (see [`Padded`]).
 pub const COMPILED_DIMENSIONS: [usize; 5] = [2, 10, 16, 32, 64];
 
+/// The share of samples a mode must hold to count as covered.
+/// Introduced in chapter "Sampling without data".
+pub const MODE_SHARE: f64 = 0.01;
+
+/// How many modes hold at least [`MODE_SHARE`] of the samples, given each mode's share.
+/// Introduced in chapter "Sampling without data".
+pub fn modes_covered(shares: &[f64]) -> usize {
+    shares.iter().filter(|&&s| s >= MODE_SHARE).count()
+}
+
 /// What a finished (or diverged) run reports.
 /// Introduced in chapter "Sampling without data".
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]

@@ -4,10 +4,12 @@
 use super::claims::{
     base_config, runs, stability_variants, Claim, DRAWN_STEPS, H1_STEPS, SEEDS, TARGETS,
 };
+use super::findings;
+use super::rules::sign_test_p_value;
 use super::summary::{self, h3_curve, Metric, Runs, H3_TARGETS};
 use super::sweep::{stored_record, RunRecord};
 use crate::diffusion_samplers::kernels::Destruction;
-use crate::diffusion_samplers::targets::{builtin, LatentClassifier};
+use crate::diffusion_samplers::targets::{builtin, BuiltinTarget, LatentClassifier};
 use crate::plot::{self, Line};
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use crate::run_store::RunStore;
@@ -69,10 +71,9 @@ fn samples_figure(record: &RunRecord, title: &str) -> String {
         .unwrap_or_else(|| Array2::zeros((0, 2)));
     let target = builtin(&record.outcome.target).expect("stored runs name built-in targets");
     let exact = target.sample(model.nrows(), &mut seeded_rng(0));
-    let extent = match record.outcome.target.as_str() {
-        "40gmm" => 50.0,
-        _ => 14.0,
-    };
+    let extent = BuiltinTarget::from_name(&record.outcome.target)
+        .expect("stored runs name built-in targets")
+        .plot_extent();
     plot::svg((420, 420), |area| {
         plot::draw_samples(title, &model, exact.as_ref(), extent, area)
     })
@@ -96,6 +97,9 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
     }
     let c = base_config("25gmm", 5, Destruction::Learned, 0, scale);
     let metric = |r: &RunRecord, m: Metric| m.of(r).map_or("—".into(), |v| format!("{v:.3}"));
+    let modes = |r: &RunRecord| {
+        summary::modes_covered(r).map_or("—".into(), |(k, n)| format!("{k} of {n}"))
+    };
     files.add(
         path("numbers.md"),
         anchored_numbers(&[
@@ -119,8 +123,13 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
             ("learned_elbo_gap", metric(used[1], Metric::ElboGap)),
             ("fixed_eubo_gap", metric(used[0], Metric::EuboGap)),
             ("learned_eubo_gap", metric(used[1], Metric::EuboGap)),
+            ("fixed_modes", modes(used[0])),
+            ("learned_modes", modes(used[1])),
+            ("mode_share", format!("{}", 100.0 * summary::MODE_SHARE)),
         ]),
     );
+    files.add(path("first-look.md"), findings::first_look(runs) + "\n");
+    files.add(path("budget.md"), findings::budget(scale) + "\n");
     let provenance = provenance(&used, scale);
     files.add(path("provenance.md"), footer(&provenance, used.len()));
     files
@@ -137,9 +146,15 @@ pub fn results_files(runs: &Runs) -> GeneratedFiles {
     files.add(path("verdicts.md"), summary::verdict_table(&verdicts));
     files.add(path("h1.md"), summary::h1_table(runs));
     files.add(path("h2.md"), summary::h2_table(runs));
-    files.add(path("h3.md"), summary::h3_table(runs).0);
+    files.add(path("h3.md"), summary::h3_table(runs));
     files.add(path("h4.md"), summary::h4_table(runs));
     files.add(path("h5.md"), summary::h5_table(runs));
+    files.add(path("budget.md"), findings::budget(scale) + "\n");
+    files.add(path("h1-findings.md"), findings::h1_findings(runs));
+    files.add(path("h2-findings.md"), findings::h2_findings(runs));
+    files.add(path("h3-findings.md"), findings::h3_findings(runs));
+    files.add(path("h4-findings.md"), findings::h4_findings(runs));
+    files.add(path("h5-findings.md"), findings::h5_findings(runs));
     // H1 figure: the ELBO gap against T, one panel per target.
     files.add(
         path("h1-elbo-gap.svg"),
@@ -234,7 +249,8 @@ pub fn results_files(runs: &Runs) -> GeneratedFiles {
         path("h5-ablation.svg"),
         plot::svg((1100, 420), |area| {
             let (left, right) = area.split_horizontally(550);
-            let title = |m: Metric| format!("25GMM, T = 10: {}", m.heading());
+            let steps = super::claims::h5_steps(scale);
+            let title = |m: Metric| format!("25GMM, T = {steps}: {}", m.heading());
             for (panel, metric) in [(left, Metric::ElboGap), (right, Metric::EuboGap)] {
                 plot::draw_bars(
                     &title(metric),
@@ -282,6 +298,16 @@ pub fn results_files(runs: &Runs) -> GeneratedFiles {
                 "h5_variants",
                 stability_variants(scale, 0).len().to_string(),
             ),
+            ("robust_wins", summary::ROBUST_WINS.to_string()),
+            ("mode_share", format!("{}", 100.0 * summary::MODE_SHARE)),
+            (
+                "smallest_p",
+                format!("{:.4}", sign_test_p_value(SEEDS as u32, 0)),
+            ),
+            (
+                "p_four_one",
+                format!("{:.3}", sign_test_p_value(SEEDS as u32 - 1, 1)),
+            ),
         ]),
     );
     files.add(path("provenance.md"), footer(&provenance, all.len()));
@@ -300,6 +326,7 @@ pub fn scaling_up_files(runs: &Runs) -> GeneratedFiles {
     let verdict = summary::h6_verdict(runs);
     let mut files = GeneratedFiles::with_report(SCALING_UP, &provenance, &verdict);
     files.add(path("h6.md"), summary::h6_table(runs));
+    files.add(path("h6-findings.md"), findings::h6_findings(runs));
     files.add(
         path("verdict.md"),
         summary::verdict_table(std::slice::from_ref(&verdict)),

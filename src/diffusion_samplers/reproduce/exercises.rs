@@ -4,18 +4,9 @@
 use crate::diffusion_samplers::evaluate::log_mean_exp;
 use ndarray::Array1;
 
-// ANCHOR: exercise_sign_test
-/// "Results", exercise 1: the two-sided exact sign test on paired seeds. Under "no
-/// difference", wins among `wins + losses` decided pairs are Binomial(n, ½) (ties are
-/// dropped); the p-value is the probability of a split at least as lopsided.
-pub fn sign_test_p_value(wins: u32, losses: u32) -> f64 {
-    let n = wins + losses;
-    let extreme = wins.max(losses);
-    let choose = |n: u32, k: u32| (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64);
-    let tail: f64 = (extreme..=n).map(|k| choose(n, k)).sum::<f64>() / 2f64.powi(n as i32);
-    (2.0 * tail).min(1.0)
-}
-// ANCHOR_END: exercise_sign_test
+/// "Results", exercise 1: the two-sided exact sign test on paired seeds — the one every
+/// verdict of chapter "Results" reports (see [`super::rules::sign_test_p_value`]).
+pub use super::rules::sign_test_p_value;
 
 // ANCHOR: exercise_elbo_gap
 /// "Results", exercise 2: if the log-weights of a sampler's trajectories are Gaussian with

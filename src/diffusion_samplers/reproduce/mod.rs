@@ -5,6 +5,8 @@
 pub mod chapters;
 pub mod claims;
 pub mod exercises;
+pub mod findings;
+pub mod rules;
 pub mod summary;
 pub mod sweep;
 
