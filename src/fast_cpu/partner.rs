@@ -25,7 +25,7 @@ use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
 /// How long an idle partner keeps spinning before it parks.
-const SPIN: Duration = Duration::from_millis(2);
+const SPIN: Duration = Duration::from_millis(20);
 
 /// No task; the partner waits.
 const IDLE: u8 = 0;
