@@ -15,6 +15,7 @@ mod stories;
 pub use channel::{numbered, Alphabet, Channel, ChannelError};
 pub use experiment::{chapter_files, run, ChapterResults, CHAPTER};
 pub use information::{Distribution, Joint};
+pub use learning_curve_figure::draw_learning_curve;
 pub use learning_guess::{checkpoints, guess_error, learning_curve, Bob, LearningCurve};
 pub use random_chains::{check_random_chains, RandomChainSummary};
 pub use stories::{ChainInformation, Inequality};

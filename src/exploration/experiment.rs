@@ -449,10 +449,14 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
     let language = Language::chapter_language();
     let p = language_distribution(&language);
     let train = draw_training_set(&language, TRAINING_SENTENCES, seed);
-    let mut progress = Progress::new(
-        "exploration",
-        (3 * budget.seeds * (budget.checkpoints + 1)) as u64,
-    );
+    // Quick runs are tests and notebooks: no progress lines in their output.
+    let mut progress = match scale {
+        Scale::Quick => Progress::hidden(),
+        Scale::Full => Progress::new(
+            "exploration",
+            (3 * budget.seeds * (budget.checkpoints + 1)) as u64,
+        ),
+    };
     let base = train_masked_model(
         &train,
         budget.pretrain_iterations,
