@@ -182,6 +182,24 @@ fn list_or_none<S: AsRef<str>>(items: &[S]) -> String {
     }
 }
 
+/// [`elbo_tests`] of every pair on the ELBO gap.
+fn elbo_tests_of(pairs: &[Pair]) -> String {
+    elbo_tests(
+        &pairs
+            .iter()
+            .map(|p| (p, Metric::ElboGap))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The [`coverage_note`] of every pair, given the pairs whose ELBO comparison was won.
+fn coverage_notes(pairs: &[Pair], won: &[&Pair]) -> Vec<String> {
+    pairs
+        .iter()
+        .filter_map(|p| coverage_note(p, won.iter().any(|w| w.label == p.label)))
+        .collect()
+}
+
 fn elbo_tests(pairs: &[(&Pair, Metric)]) -> String {
     pairs
         .iter()
@@ -289,16 +307,8 @@ pub fn h2_rule(targets: &[H2Target]) -> Decision {
             "Targets where it holds: {}.",
             list_or_none(&won.iter().map(|p| p.label.as_str()).collect::<Vec<_>>())
         ),
-        p_values: elbo_tests(
-            &pairs
-                .iter()
-                .map(|p| (p, Metric::ElboGap))
-                .collect::<Vec<_>>(),
-        ),
-        caveats: pairs
-            .iter()
-            .filter_map(|p| coverage_note(p, won.iter().any(|w| w.label == p.label)))
-            .collect(),
+        p_values: elbo_tests_of(&pairs),
+        caveats: coverage_notes(&pairs, &won),
     }
 }
 // ANCHOR_END: h2_rule
@@ -453,16 +463,8 @@ pub fn h4a_rule(steps: &[H4aSteps]) -> Decision {
                     .collect::<Vec<_>>()
             )
         ),
-        p_values: elbo_tests(
-            &pairs
-                .iter()
-                .map(|p| (p, Metric::ElboGap))
-                .collect::<Vec<_>>(),
-        ),
-        caveats: pairs
-            .iter()
-            .filter_map(|p| coverage_note(p, competitive.iter().any(|c| c.label == p.label)))
-            .collect(),
+        p_values: elbo_tests_of(&pairs),
+        caveats: coverage_notes(&pairs, &competitive),
     }
 }
 // ANCHOR_END: h4a_rule
