@@ -297,7 +297,7 @@ pub fn h6_findings(runs: &Runs) -> String {
     let pairs = super::summary::h6_pairs(runs);
     let mut out = String::new();
     for (target, pair) in H6_LATENTS.iter().zip(&pairs) {
-        let parts = metric_phrases(&pair, rules::H6_METRICS);
+        let parts = metric_phrases(pair, rules::H6_METRICS);
         out.push_str(&format!(
             "- **{target}**, learned against fixed destruction: {}.\n",
             parts.join("; ")
