@@ -271,6 +271,44 @@ pub fn default_run_store(scale: Scale) -> PathBuf {
     }
 }
 
+/// Where the convergence sweep ([`reproduce::claims::converged_runs`]) stores its runs.
+pub fn converged_run_store(scale: Scale) -> PathBuf {
+    match scale {
+        Scale::Full => PathBuf::from("data/runs/converged.jsonl"),
+        Scale::Quick => PathBuf::from("target/reproduce-quick/converged.jsonl"),
+    }
+}
+
+/// `reproduce --budget converged`: the convergence sweep of H1–H3 and H7, resumable, seed
+/// 0 of every configuration first. Chapter "Results" reads whatever it has stored.
+pub fn reproduce_converged(
+    scale: Scale,
+    runs: Option<PathBuf>,
+    workers: Option<usize>,
+) -> Result<(), String> {
+    let runs = runs.unwrap_or_else(|| converged_run_store(scale));
+    let workers = workers.unwrap_or_else(threads);
+    if workers == 0 {
+        return Err("workers must be at least 1".into());
+    }
+    let records = reproduce::sweep(
+        &reproduce::claims::converged_runs(scale),
+        &RunStore::at(&runs),
+        workers,
+        true,
+    )?;
+    let diverged = records
+        .iter()
+        .filter(|r| r.outcome.diverged.is_some())
+        .count();
+    eprintln!(
+        "{} runs stored in {} ({diverged} diverged); regenerate chapter \"Results\" to read them",
+        records.len(),
+        runs.display()
+    );
+    Ok(())
+}
+
 /// `reproduce`: the sweep, resumable; a diverged run is a result, not an error.
 pub fn reproduce(
     claims: &str,
@@ -279,6 +317,11 @@ pub fn reproduce(
     workers: Option<usize>,
 ) -> Result<(), String> {
     let claims = Claim::parse_list(claims)?;
+    if claims.contains(&Claim::H7) {
+        return Err(
+            "claim h7 runs only at the convergence budget: reproduce --budget converged".into(),
+        );
+    }
     let runs = runs.unwrap_or_else(|| default_run_store(scale));
     let store = RunStore::at(&runs);
     let workers = workers.unwrap_or_else(threads);

@@ -27,6 +27,15 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How long the runs of `reproduce` train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Budget {
+    /// The published sweep: 2,000 iterations at batch 64.
+    Short,
+    /// The convergence sweep: 10,000 iterations at batch 300.
+    Converged,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Regenerate the book's generated files (numbers, tables, figures, reports).
@@ -65,6 +74,10 @@ pub enum Command {
         /// Runs trained at once, one thread each (default: the available threads).
         #[arg(long)]
         workers: Option<usize>,
+        /// `short` (the published sweep of H1–H6) or `converged` (H1–H3 and H7 at batch
+        /// 300 for 10,000 iterations, read by chapter "Results"; `--claims` is ignored).
+        #[arg(long, value_enum, default_value_t = Budget::Short)]
+        budget: Budget,
     },
     /// Print the engine fingerprint that stored runs are keyed by (a stored run made by
     /// another engine is re-run by `reproduce`).
@@ -179,7 +192,15 @@ pub fn run(cli: Cli) -> Result<(), String> {
             scale,
             runs,
             workers,
+            budget: Budget::Short,
         } => book_pipeline::reproduce(&claims, scale, runs, workers),
+        Command::Reproduce {
+            scale,
+            runs,
+            workers,
+            budget: Budget::Converged,
+            ..
+        } => book_pipeline::reproduce_converged(scale, runs, workers),
         Command::Engine => {
             println!("{}", reproduce::sweep::engine_fingerprint());
             Ok(())

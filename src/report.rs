@@ -32,6 +32,8 @@ pub enum Outcome {
     Reproduced,
     Partly,
     NotReproduced,
+    /// A configuration the rule reads has not converged: the runs decide nothing yet.
+    NotDecided,
 }
 
 impl Outcome {
@@ -41,6 +43,7 @@ impl Outcome {
             Outcome::Reproduced => "reproduced",
             Outcome::Partly => "partly",
             Outcome::NotReproduced => "not reproduced",
+            Outcome::NotDecided => "not decided (not converged)",
         }
     }
 }

@@ -81,8 +81,29 @@ fn claim_lists_parse_or_name_the_bad_entry() {
         Claim::parse_list("h4, H1,h4").unwrap(),
         vec![Claim::H4, Claim::H1]
     );
-    let error = Claim::parse_list("h1,h7").unwrap_err();
-    assert!(error.contains("'h7'"), "{error}");
+    assert_eq!(Claim::parse_list("h7").unwrap(), vec![Claim::H7]);
+    let error = Claim::parse_list("h1,h8").unwrap_err();
+    assert!(error.contains("'h8'"), "{error}");
+}
+
+#[test]
+fn the_convergence_sweep_covers_every_configuration_before_repeating_one() {
+    use destroy_then_generate::diffusion_samplers::reproduce::claims::{
+        converged_runs, H7_PARTS, H7_STEPS, H7_TARGETS,
+    };
+    let specs = converged_runs(Scale::Full);
+    // H1–H3: 4 targets × 3 steps × 2 destructions; H7: 2 targets × 2 steps × 3 arms
+    // beyond H1's learned run; 5 seeds each.
+    let per_seed = TARGETS.len() * H1_STEPS.len() * 2
+        + H7_TARGETS.len() * H7_STEPS.len() * (H7_PARTS.len() - 1);
+    assert_eq!(specs.len(), 5 * per_seed);
+    assert!(specs[..per_seed].iter().all(|s| s.config.seed == 0));
+    assert!(specs
+        .iter()
+        .all(|s| s.config.batch == 300 && s.config.iterations == 10_000));
+    let ids: std::collections::BTreeSet<&str> = specs.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids.len(), specs.len(), "every run once");
+    assert!(ids.iter().any(|id| id.starts_with("manywell-T10-learned-tied-tb-s4-")));
 }
 
 // The rules that decide the claims, on synthetic runs with known outcomes.
@@ -404,6 +425,75 @@ mod rules {
             "{:?}",
             d.caveats
         );
+    }
+
+    #[test]
+    fn h7_is_decided_by_decoupled_against_tied_in_every_cell() {
+        let win = |label: &str| pair(label, line(BETTER, 0.1), line(WORSE, 0.1));
+        let lose = |label: &str| pair(label, line(WORSE, 0.1), line(BETTER, 0.1));
+        let cells = [
+            "25gmm T = 5",
+            "25gmm T = 10",
+            "manywell T = 5",
+            "manywell T = 10",
+        ];
+        let all: Vec<Pair> = cells.iter().map(|c| win(c)).collect();
+        let d = h7_rule(&all, &[]);
+        assert_eq!(d.outcome, Outcome::Reproduced);
+        assert!(
+            d.p_values.contains("manywell T = 10 5–0, p = 0.0625"),
+            "{}",
+            d.p_values
+        );
+        let some = [
+            win(cells[0]),
+            lose(cells[1]),
+            lose(cells[2]),
+            lose(cells[3]),
+        ];
+        assert_eq!(h7_rule(&some, &[]).outcome, Outcome::Partly);
+        let none: Vec<Pair> = cells.iter().map(|c| lose(c)).collect();
+        // The single-part arms are reported, never decided on: winning them all changes
+        // nothing.
+        let d = h7_rule(
+            &none,
+            &[
+                win("25gmm T = 5 mean only"),
+                lose("25gmm T = 5 variance only"),
+            ],
+        );
+        assert_eq!(d.outcome, Outcome::NotReproduced);
+        assert!(
+            d.evidence.contains("single learned part on: 25gmm T = 5 mean only; loses to one on: 25gmm T = 5 variance only"),
+            "{}",
+            d.evidence
+        );
+        // Three wins out of five seeds are not a robust win.
+        let three = pair(
+            cells[0],
+            seeds([
+                Some(BETTER),
+                Some(BETTER),
+                Some(BETTER),
+                Some(WORSE),
+                Some(WORSE),
+            ]),
+            line(1.5, 0.0),
+        );
+        assert_eq!(h7_rule(&[three], &[]).outcome, Outcome::NotReproduced);
+    }
+
+    #[test]
+    fn an_unconverged_configuration_leaves_a_claim_undecided() {
+        let win = pair("t", line(BETTER, 0.1), line(WORSE, 0.1));
+        let d = h7_rule(std::slice::from_ref(&win), &[]);
+        assert_eq!(decided_on_converged(d.clone(), &[]), d);
+        let undecided = decided_on_converged(d.clone(), &["manywell T = 20 fixed".into()]);
+        assert_eq!(undecided.outcome, Outcome::NotDecided);
+        assert!(undecided
+            .evidence
+            .ends_with("Not converged: manywell T = 20 fixed."));
+        assert_eq!(undecided.p_values, d.p_values);
     }
 }
 

@@ -1,7 +1,7 @@
 //! The claims of "Adaptive Destruction Processes for Diffusion Samplers" that chapter
 //! "Results" tests, and the training runs each one needs.
 
-use crate::diffusion_samplers::kernels::Destruction;
+use crate::diffusion_samplers::kernels::{Destruction, LearnedParts};
 use crate::diffusion_samplers::objectives::Objective;
 use crate::diffusion_samplers::train::TrainConfig;
 use crate::report::Scale;
@@ -24,9 +24,13 @@ pub enum Claim {
     H5,
     /// Scaling up: a latent-space task.
     H6,
+    /// The decoupled variances: learning the destruction's variance apart from the
+    /// generation's is what helps (the ablation of the paper's headline mechanism).
+    H7,
 }
 
 impl Claim {
+    /// The claims of the published sweep at the short budget ([`base_config`]).
     pub const ALL: [Claim; 6] = [
         Claim::H1,
         Claim::H2,
@@ -36,9 +40,12 @@ impl Claim {
         Claim::H6,
     ];
 
-    /// `h1` … `h6`.
+    /// The claims the convergence sweep decides ([`converged_runs`]).
+    pub const CONVERGED: [Claim; 4] = [Claim::H1, Claim::H2, Claim::H3, Claim::H7];
+
+    /// `h1` … `h7`.
     pub fn name(self) -> &'static str {
-        ["h1", "h2", "h3", "h4", "h5", "h6"][self as usize]
+        ["h1", "h2", "h3", "h4", "h5", "h6", "h7"][self as usize]
     }
 
     /// Parses `h1,h3` or `all` into claims; the error names the bad entry.
@@ -50,9 +57,10 @@ impl Claim {
         for part in text.split(',').map(str::trim) {
             let claim = Claim::ALL
                 .into_iter()
+                .chain([Claim::H7])
                 .find(|c| c.name() == part.to_ascii_lowercase())
                 .ok_or_else(|| {
-                    format!("unknown claim '{part}' (expected 'all' or a list of h1 … h6)")
+                    format!("unknown claim '{part}' (expected 'all' or a list of h1 … h7)")
                 })?;
             if !claims.contains(&claim) {
                 claims.push(claim);
@@ -122,6 +130,121 @@ pub fn base_config(
 }
 // ANCHOR_END: budget
 
+// ANCHOR: converged_budget
+/// The convergence sweep's budget at each scale: `(iterations, batch, evaluations)`.
+/// Batch 300 is the sampler literature's setting and chapter "Sampling without data"'s;
+/// twenty evaluations give the learning curve that [`super::convergence`] reads. Fixed
+/// before the sweep ran.
+pub fn converged_budget(scale: Scale) -> (usize, usize, usize) {
+    match scale {
+        Scale::Quick => (200, 32, 10),
+        Scale::Full => (10_000, 300, 20),
+    }
+}
+
+/// [`base_config`] at the convergence budget: the same sampler, trained longer on
+/// larger batches.
+pub fn converged_config(
+    target: &str,
+    steps: usize,
+    destruction: Destruction,
+    seed: u64,
+    scale: Scale,
+) -> TrainConfig {
+    let mut config = base_config(target, steps, destruction, seed, scale);
+    let (iterations, batch, evaluations) = converged_budget(scale);
+    config.iterations = iterations;
+    config.batch = batch;
+    config.eval_every = iterations / evaluations;
+    config
+}
+// ANCHOR_END: converged_budget
+
+// ANCHOR: h7_arms
+/// H7's targets and steps: a mixture and the hardest 32-D target, at few steps.
+pub const H7_TARGETS: [&str; 2] = ["25gmm", "manywell"];
+pub const H7_STEPS: [usize; 2] = [5, 10];
+/// H7's arms: the learned destruction with decoupled mean and variance (the method, H1's
+/// learned runs), its variance tied to the generation's, its mean alone, its variance
+/// alone.
+pub const H7_PARTS: [LearnedParts; 4] = [
+    LearnedParts::MeanAndVariance,
+    LearnedParts::MeanTiedVariance,
+    LearnedParts::MeanOnly,
+    LearnedParts::VarianceOnly,
+];
+
+/// H7's run of one arm, at the convergence budget.
+pub fn h7_config(
+    target: &str,
+    steps: usize,
+    parts: LearnedParts,
+    seed: u64,
+    scale: Scale,
+) -> TrainConfig {
+    let mut config = converged_config(target, steps, Destruction::Learned, seed, scale);
+    config.kernel.learned_parts = parts;
+    config
+}
+// ANCHOR_END: h7_arms
+
+/// `decoupled`, `tied`, `mean-only` or `variance-only`.
+pub fn parts_name(parts: LearnedParts) -> &'static str {
+    match parts {
+        LearnedParts::MeanAndVariance => "decoupled",
+        LearnedParts::MeanTiedVariance => "tied",
+        LearnedParts::MeanOnly => "mean-only",
+        LearnedParts::VarianceOnly => "variance-only",
+    }
+}
+
+/// Targets and steps of H1–H3 in the convergence sweep. At quick scale (the tests) one
+/// target and one step count check the pipeline, not the claims.
+pub fn converged_grid(scale: Scale) -> (Vec<&'static str>, Vec<usize>) {
+    match scale {
+        Scale::Quick => (vec!["25gmm"], vec![5]),
+        Scale::Full => (TARGETS.to_vec(), H1_STEPS.to_vec()),
+    }
+}
+
+/// Seeds of the convergence sweep: five, as the published sweep; two at quick scale
+/// (the convergence criterion needs a spread over seeds).
+pub fn converged_seeds(scale: Scale) -> u64 {
+    match scale {
+        Scale::Quick => 2,
+        Scale::Full => SEEDS,
+    }
+}
+
+/// Every run of the convergence sweep (H1–H3 and H7 at [`converged_budget`]), seed 0 of
+/// every configuration first, so that an interrupted sweep has covered every
+/// configuration before it repeats one.
+pub fn converged_runs(scale: Scale) -> Vec<RunSpec> {
+    let (targets, steps) = converged_grid(scale);
+    let mut specs = Vec::new();
+    for seed in 0..converged_seeds(scale) {
+        for &target in &targets {
+            for &t in &steps {
+                for d in [Destruction::Fixed, Destruction::Learned] {
+                    specs.push(RunSpec::new(converged_config(target, t, d, seed, scale)));
+                }
+            }
+        }
+        for target in H7_TARGETS {
+            for t in H7_STEPS {
+                if scale == Scale::Quick && (target, t) != ("25gmm", 5) {
+                    continue;
+                }
+                // The decoupled arm is H1's learned run, listed above.
+                for parts in &H7_PARTS[1..] {
+                    specs.push(RunSpec::new(h7_config(target, t, *parts, seed, scale)));
+                }
+            }
+        }
+    }
+    specs
+}
+
 /// One training run of the sweep, named by its configuration: two claims that need the
 /// same configuration share the run.
 #[derive(Clone, Debug, PartialEq)]
@@ -150,11 +273,18 @@ pub fn draws_samples(config: &TrainConfig) -> bool {
     config.target == "25gmm" && config.kernel.steps == DRAWN_STEPS && config.seed == 0
 }
 
-/// `<target>-T<steps>-<destruction>-<objective>-s<seed>-<hash of the configuration>`.
+/// `<target>-T<steps>-<destruction>[-<learned parts>]-<objective>-s<seed>-<hash of the
+/// configuration>`.
 pub fn run_id(config: &TrainConfig) -> String {
     let text = serde_json::to_string(config).expect("configurations serialise");
+    // H7's arms name their learned parts (the method's own, the default, adds nothing,
+    // so the ids of runs stored before H7 existed stay as they were).
+    let parts = match config.kernel.learned_parts {
+        LearnedParts::MeanAndVariance => String::new(),
+        parts => format!("-{}", parts_name(parts)),
+    };
     format!(
-        "{}-T{}-{}-{}-s{}-{:08x}",
+        "{}-T{}-{}{parts}-{}-s{}-{:08x}",
         config.target,
         config.kernel.steps,
         destruction_name(config.kernel.destruction),
@@ -322,6 +452,8 @@ pub fn runs(claims: &[Claim], scale: Scale) -> Vec<RunSpec> {
                         }
                     }
                 }
+                // Decided only at the convergence budget: see [`converged_runs`].
+                Claim::H7 => {}
             }
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod chapters;
 pub mod claims;
+pub mod convergence;
 pub mod exercises;
 pub mod findings;
 pub mod rules;

@@ -251,6 +251,60 @@ pub fn h1_rule(pairs: &[Pair]) -> Decision {
 }
 // ANCHOR_END: h1_rule
 
+// ANCHOR: h7_rule
+/// H7, one pair per cell (target and `T`): the learned destruction with decoupled
+/// variances against the same destruction with its variance tied to the generation's.
+/// Reproduced if decoupled has the smaller ELBO gap in ≥ 4 of 5 paired seeds in every
+/// cell; partly if in some; not reproduced if in none. `parts` (decoupled against mean
+/// only and against variance only, in each cell) say which part carries a gain: they
+/// are reported, not decided on.
+pub fn h7_rule(tied: &[Pair], parts: &[Pair]) -> Decision {
+    let gap = Metric::ElboGap;
+    let won: Vec<&Pair> = tied
+        .iter()
+        .filter(|p| p.paired(gap).is_some_and(|w| w.robust_win()))
+        .collect();
+    let parts_where = |decided: fn(&Paired) -> bool| {
+        parts
+            .iter()
+            .filter(|p| p.paired(gap).is_some_and(|w| decided(&w)))
+            .map(|p| p.label.as_str())
+            .collect::<Vec<_>>()
+    };
+    Decision {
+        outcome: outcome_from_count(won.len(), tied.len()),
+        evidence: format!(
+            "Decoupled beats tied in ≥ {ROBUST_WINS} paired seeds on: {}. It beats a single learned part on: {}; loses to one on: {}.",
+            list_or_none(&won.iter().map(|p| p.label.as_str()).collect::<Vec<_>>()),
+            list_or_none(&parts_where(Paired::robust_win)),
+            list_or_none(&parts_where(Paired::robust_loss))
+        ),
+        p_values: elbo_tests_of(tied),
+        caveats: coverage_notes(tied, &won),
+    }
+}
+// ANCHOR_END: h7_rule
+
+// ANCHOR: decided_on_converged
+/// A claim is decided only on converged configurations: if any configuration a decision
+/// reads has not converged (see `convergence`), its outcome is "not decided" and the
+/// evidence names them; the measured comparison is still shown.
+pub fn decided_on_converged(decision: Decision, unconverged: &[String]) -> Decision {
+    if unconverged.is_empty() {
+        return decision;
+    }
+    Decision {
+        outcome: Outcome::NotDecided,
+        evidence: format!(
+            "{} Not converged: {}.",
+            decision.evidence,
+            unconverged.join(", ")
+        ),
+        ..decision
+    }
+}
+// ANCHOR_END: decided_on_converged
+
 /// H2's samplers on one target: learned at `T = 5`, fixed at `T = 5` and at `T = 20`.
 #[derive(Clone, Debug)]
 pub struct H2Target {

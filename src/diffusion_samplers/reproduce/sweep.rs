@@ -189,7 +189,7 @@ pub fn sweep(
         .map(|s| stored_record(&stored, s).map(|r| r.stored(s)))
         .collect();
     let pending: Vec<usize> = (0..specs.len()).filter(|&i| records[i].is_none()).collect();
-    let total_iterations: usize = pending.iter().map(|&i| specs[i].config.iterations).sum();
+    let total_work: u64 = pending.iter().map(|&i| work(&specs[i].config)).sum();
     if show {
         eprintln!(
             "{} runs: {} already done, {} to run on {workers} threads",
@@ -200,10 +200,10 @@ pub fn sweep(
     }
     let progress = Mutex::new((
         match show {
-            true => Progress::new("reproduce", total_iterations as u64),
+            true => Progress::new("reproduce", total_work),
             false => Progress::hidden(),
         },
-        0usize,
+        0u64,
     ));
     let next = AtomicUsize::new(0);
     let finished: Mutex<Vec<(usize, Result<RunRecord, String>)>> = Mutex::new(Vec::new());
@@ -218,8 +218,8 @@ pub fn sweep(
                 let failed = result.is_err();
                 if let Ok(record) = &result {
                     let mut guard = progress.lock().expect("progress lock");
-                    guard.1 += record.outcome.config.iterations;
-                    let done = guard.1 as u64;
+                    guard.1 += work(&record.outcome.config);
+                    let done = guard.1;
                     if show {
                         eprintln!("  {}", summary_line(record));
                     }
@@ -262,6 +262,13 @@ pub fn sweep(
     Ok(records)
 }
 // ANCHOR_END: sweep
+
+/// A run's cost in network rows, for the sweep's progress and time estimate: a run's time
+/// grows with iterations, batch and steps (a learned destruction about doubles it, which
+/// the estimate ignores).
+fn work(config: &crate::diffusion_samplers::train::TrainConfig) -> u64 {
+    (config.iterations * config.batch * config.kernel.steps) as u64
+}
 
 /// `25gmm-T5-learned-tb-s0-…: ELBO −1.234 (12.3 s)` or `… diverged at iteration 812: …`.
 pub fn summary_line(record: &RunRecord) -> String {
