@@ -72,7 +72,12 @@ pub fn chapters() -> Vec<Chapter> {
         },
         Chapter {
             name: reproduce::chapters::RESULTS,
-            generate: |scale, _, _| Ok(reproduce::chapters::results_files(&stored_sweep(scale)?)),
+            generate: |scale, _, _| {
+                Ok(reproduce::chapters::results_files(
+                    &stored_sweep(scale)?,
+                    &converged_sweep(scale)?,
+                ))
+            },
             reads_sweep: true,
         },
         Chapter {
@@ -101,6 +106,21 @@ fn stored_sweep(scale: Scale) -> Result<reproduce::summary::Runs, String> {
         )?;
     }
     reproduce::chapters::load(&store, scale)
+}
+
+/// The stored runs of the convergence sweep at `scale`, however many: the committed ones
+/// at full scale; at quick scale, run (or resumed) now.
+fn converged_sweep(scale: Scale) -> Result<reproduce::summary::Runs, String> {
+    let store = RunStore::at(converged_run_store(scale));
+    if scale == Scale::Quick {
+        reproduce::sweep(
+            &reproduce::claims::converged_runs(scale),
+            &store,
+            threads(),
+            false,
+        )?;
+    }
+    reproduce::chapters::load_converged(&store, scale)
 }
 
 /// Re-trains stored runs of the full sweep and compares them with the stored records, so
@@ -275,7 +295,8 @@ pub fn default_run_store(scale: Scale) -> PathBuf {
 pub fn converged_run_store(scale: Scale) -> PathBuf {
     match scale {
         Scale::Full => PathBuf::from("data/runs/converged.jsonl"),
-        Scale::Quick => PathBuf::from("target/reproduce-quick/converged.jsonl"),
+        // The quick budgets are equal, so the quick sweeps share one store and their runs.
+        Scale::Quick => default_run_store(scale),
     }
 }
 
@@ -345,7 +366,8 @@ pub fn reproduce(
     }
     let sweep = reproduce::chapters::load(&store, scale)?;
     let mut files = reproduce::chapters::adaptive_destruction_files(&sweep);
-    files.extend(reproduce::chapters::results_files(&sweep));
+    let converged = converged_sweep(scale)?;
+    files.extend(reproduce::chapters::results_files(&sweep, &converged));
     files.extend(reproduce::chapters::scaling_up_files(&sweep));
     // The book's files come only from the book's own runs.
     let out = if scale == Scale::Full && runs == default_run_store(scale) {

@@ -5,6 +5,7 @@ use crate::book_pipeline::{self, threads};
 use crate::diffusion_samplers::kernels::Destruction;
 use crate::diffusion_samplers::objectives::Objective;
 use crate::diffusion_samplers::reproduce;
+use crate::diffusion_samplers::reproduce::claims::Budget;
 use crate::diffusion_samplers::run_files::run_files;
 use crate::diffusion_samplers::targets::builtin;
 use crate::diffusion_samplers::train::TrainConfig;
@@ -25,15 +26,6 @@ use std::time::Instant;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// How long the runs of `reproduce` train.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Budget {
-    /// The published sweep: 2,000 iterations at batch 64.
-    Short,
-    /// The convergence sweep: 10,000 iterations at batch 300.
-    Converged,
 }
 
 #[derive(Subcommand, Debug)]

@@ -103,7 +103,9 @@ fn the_convergence_sweep_covers_every_configuration_before_repeating_one() {
         .all(|s| s.config.batch == 300 && s.config.iterations == 10_000));
     let ids: std::collections::BTreeSet<&str> = specs.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids.len(), specs.len(), "every run once");
-    assert!(ids.iter().any(|id| id.starts_with("manywell-T10-learned-tied-tb-s4-")));
+    assert!(ids
+        .iter()
+        .any(|id| id.starts_with("manywell-T10-learned-tied-tb-s4-")));
 }
 
 // The rules that decide the claims, on synthetic runs with known outcomes.

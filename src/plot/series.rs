@@ -2,11 +2,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// Colours of successive series.
-const PALETTE: [RGBColor; 4] = [
+const PALETTE: [RGBColor; 6] = [
     RGBColor(150, 150, 150),
     RGBColor(200, 60, 40),
     RGBColor(40, 90, 150),
     RGBColor(60, 140, 60),
+    RGBColor(230, 150, 30),
+    RGBColor(130, 70, 160),
 ];
 
 /// One line of a [`draw_lines`] chart: points `(x, mean, std)`; a whisker of ±std is

@@ -2,8 +2,11 @@
 //! derived from the stored runs (training happens only in `reproduce`).
 
 use super::claims::{
-    base_config, runs, stability_variants, Claim, DRAWN_STEPS, H1_STEPS, SEEDS, TARGETS,
+    base_config, converged_budget, converged_runs, runs, stability_variants, Budget, Claim,
+    DRAWN_STEPS, H1_STEPS, SEEDS, TARGETS,
 };
+use super::convergence_report;
+use super::decoupled_variances::h7_table;
 use super::findings;
 use super::rules::sign_test_p_value;
 use super::summary::{self, h3_curve, Metric, Runs, H3_TARGETS};
@@ -41,6 +44,17 @@ pub fn load(store: &RunStore, scale: Scale) -> Result<Runs, String> {
         ));
     }
     Ok(Runs::new(records, scale))
+}
+
+/// The stored runs of the convergence sweep in `store`, however many there are (the
+/// sweep may span sessions; chapter "Results" reports its progress).
+pub fn load_converged(store: &RunStore, scale: Scale) -> Result<Runs, String> {
+    let stored = store.load()?;
+    let records = converged_runs(scale)
+        .iter()
+        .filter_map(|spec| stored_record(&stored, spec).cloned())
+        .collect();
+    Ok(Runs::of_budget(records, scale, Budget::Converged))
 }
 
 /// The record of the sweep: its command, scale, seeds `0…4`, crate version, and the
@@ -136,7 +150,7 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
 }
 
 /// Chapter "Results": a table per claim, the figures, and the verdicts.
-pub fn results_files(runs: &Runs) -> GeneratedFiles {
+pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
     let scale = runs.scale;
     let path = |name: &str| format!("{RESULTS}/{name}");
     let verdicts = summary::verdicts(runs);
@@ -311,6 +325,71 @@ pub fn results_files(runs: &Runs) -> GeneratedFiles {
         ]),
     );
     files.add(path("provenance.md"), footer(&provenance, all.len()));
+    files.extend(convergence_files(converged));
+    files
+}
+
+/// The convergence sweep's part of chapter "Results": its progress, the criterion per
+/// configuration, the learning curves, and H7's table and the four verdicts once every
+/// run is stored.
+fn convergence_files(runs: &Runs) -> GeneratedFiles {
+    let path = |name: &str| format!("{RESULTS}/{name}");
+    let records = runs.all();
+    let provenance = Provenance {
+        command: format!(
+            "destroy_then_generate reproduce --budget converged --scale {}",
+            runs.scale
+        ),
+        ..self::provenance(&records, runs.scale)
+    };
+    let (stored, all) = convergence_report::progress(runs);
+    let verdicts = convergence_report::converged_verdicts(runs);
+    let mut files = GeneratedFiles::default();
+    files.add(
+        path("converged-progress.md"),
+        findings::converged_progress(stored, all, provenance.wall_time_s, verdicts.is_some()),
+    );
+    files.add(
+        path("convergence.md"),
+        convergence_report::convergence_table(runs),
+    );
+    files.add(
+        path("learning-curves.svg"),
+        convergence_report::learning_curves_svg(runs),
+    );
+    let pending =
+        format!("*Pending: {stored} of {all} runs of the convergence sweep are stored.*\n");
+    match &verdicts {
+        Some(verdicts) => {
+            files.add(
+                path("converged-verdicts.md"),
+                summary::verdict_table(verdicts),
+            );
+            files.add(path("h7.md"), h7_table(runs));
+        }
+        None => {
+            files.add(path("converged-verdicts.md"), pending.clone());
+            files.add(path("h7.md"), pending);
+        }
+    }
+    let (iterations, batch, evaluations) = converged_budget(runs.scale);
+    files.add(
+        path("converged-numbers.md"),
+        anchored_numbers(&[
+            ("runs", all.to_string()),
+            ("stored", stored.to_string()),
+            ("iterations", iterations.to_string()),
+            ("batch", batch.to_string()),
+            ("evaluations", evaluations.to_string()),
+            ("every", (iterations / evaluations).to_string()),
+            ("window", (evaluations / 5).to_string()),
+            ("hours", format!("{:.2}", provenance.wall_time_s / 3600.0)),
+        ]),
+    );
+    files.add(
+        path("converged-provenance.md"),
+        footer(&provenance, records.len()),
+    );
     files
 }
 

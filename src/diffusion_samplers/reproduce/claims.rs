@@ -137,7 +137,9 @@ pub fn base_config(
 /// before the sweep ran.
 pub fn converged_budget(scale: Scale) -> (usize, usize, usize) {
     match scale {
-        Scale::Quick => (200, 32, 10),
+        // The quick budget is the published sweep's, so the tests' quick sweeps share
+        // their fixed and learned runs.
+        Scale::Quick => (200, 32, 5),
         Scale::Full => (10_000, 300, 20),
     }
 }
@@ -188,6 +190,18 @@ pub fn h7_config(
 }
 // ANCHOR_END: h7_arms
 
+/// H7's cells (target and steps): all four; at quick scale (the tests), where H1–H3's
+/// runs are the published quick sweep's, only 25GMM at `T = 5` adds runs.
+pub fn h7_cells(scale: Scale) -> Vec<(&'static str, usize)> {
+    let all = H7_TARGETS
+        .iter()
+        .flat_map(|&t| H7_STEPS.iter().map(move |&s| (t, s)));
+    match scale {
+        Scale::Quick => all.take(1).collect(),
+        Scale::Full => all.collect(),
+    }
+}
+
 /// `decoupled`, `tied`, `mean-only` or `variance-only`.
 pub fn parts_name(parts: LearnedParts) -> &'static str {
     match parts {
@@ -198,21 +212,29 @@ pub fn parts_name(parts: LearnedParts) -> &'static str {
     }
 }
 
-/// Targets and steps of H1–H3 in the convergence sweep. At quick scale (the tests) one
-/// target and one step count check the pipeline, not the claims.
-pub fn converged_grid(scale: Scale) -> (Vec<&'static str>, Vec<usize>) {
-    match scale {
-        Scale::Quick => (vec!["25gmm"], vec![5]),
-        Scale::Full => (TARGETS.to_vec(), H1_STEPS.to_vec()),
-    }
+/// How long a sweep's runs train.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Budget {
+    /// The published sweep of H1–H6: [`iterations`] at batch 64.
+    Short,
+    /// The convergence sweep of H1–H3 and H7: [`converged_budget`].
+    Converged,
 }
 
-/// Seeds of the convergence sweep: five, as the published sweep; two at quick scale
-/// (the convergence criterion needs a spread over seeds).
-pub fn converged_seeds(scale: Scale) -> u64 {
-    match scale {
-        Scale::Quick => 2,
-        Scale::Full => SEEDS,
+impl Budget {
+    /// The configuration of a run of this sweep ([`base_config`] or [`converged_config`]).
+    pub fn config(
+        self,
+        target: &str,
+        steps: usize,
+        destruction: Destruction,
+        seed: u64,
+        scale: Scale,
+    ) -> TrainConfig {
+        match self {
+            Budget::Short => base_config(target, steps, destruction, seed, scale),
+            Budget::Converged => converged_config(target, steps, destruction, seed, scale),
+        }
     }
 }
 
@@ -220,25 +242,19 @@ pub fn converged_seeds(scale: Scale) -> u64 {
 /// every configuration first, so that an interrupted sweep has covered every
 /// configuration before it repeats one.
 pub fn converged_runs(scale: Scale) -> Vec<RunSpec> {
-    let (targets, steps) = converged_grid(scale);
     let mut specs = Vec::new();
-    for seed in 0..converged_seeds(scale) {
-        for &target in &targets {
-            for &t in &steps {
+    for seed in 0..SEEDS {
+        for target in TARGETS {
+            for t in H1_STEPS {
                 for d in [Destruction::Fixed, Destruction::Learned] {
                     specs.push(RunSpec::new(converged_config(target, t, d, seed, scale)));
                 }
             }
         }
-        for target in H7_TARGETS {
-            for t in H7_STEPS {
-                if scale == Scale::Quick && (target, t) != ("25gmm", 5) {
-                    continue;
-                }
-                // The decoupled arm is H1's learned run, listed above.
-                for parts in &H7_PARTS[1..] {
-                    specs.push(RunSpec::new(h7_config(target, t, *parts, seed, scale)));
-                }
+        for (target, t) in h7_cells(scale) {
+            // The decoupled arm is H1's learned run, listed above.
+            for parts in &H7_PARTS[1..] {
+                specs.push(RunSpec::new(h7_config(target, t, *parts, seed, scale)));
             }
         }
     }

@@ -351,3 +351,17 @@ pub fn budget(scale: Scale) -> String {
         c.iterations, c.batch, reference.iterations, reference.batch
     )
 }
+
+/// How far the convergence sweep has got, and what the chapter's verdicts rest on.
+pub fn converged_progress(stored: usize, all: usize, seconds: f64, complete: bool) -> String {
+    let so_far = format!(
+        "The convergence sweep has stored {stored} of its {all} runs ({:.1} single-thread hours of training so far).",
+        seconds / 3600.0
+    );
+    let status = if complete {
+        "It is complete: H1, H2, H3 and H7 are decided on it below, each only if every configuration it reads has converged."
+    } else {
+        "It is not complete: until it is, the verdicts of H1–H3 above come from the short sweep alone, H7 is undecided, and the table below shows each configuration's criterion once its five seeds are in."
+    };
+    format!("{so_far} {status}\n")
+}

@@ -5,6 +5,8 @@
 pub mod chapters;
 pub mod claims;
 pub mod convergence;
+pub mod convergence_report;
+pub mod decoupled_variances;
 pub mod exercises;
 pub mod findings;
 pub mod rules;

@@ -3,7 +3,7 @@
 
 use super::claims::{
     base_config, destruction_name, h4_steps, objective_config, objective_name, run_id,
-    stability_variants, H1_STEPS, H4_OBJECTIVES, H6_LATENTS, SEEDS, TARGETS,
+    stability_variants, Budget, H1_STEPS, H4_OBJECTIVES, H6_LATENTS, SEEDS, TARGETS,
 };
 use super::rules::{self, Decision, H2Target, H3Target, H4aSteps, Pair, Paired, Sampler};
 use super::sweep::RunRecord;
@@ -102,10 +102,11 @@ impl Metric {
     }
 }
 
-/// The stored runs, found by configuration.
+/// The stored runs of one sweep, found by configuration.
 pub struct Runs {
     by_id: BTreeMap<String, RunRecord>,
     pub scale: Scale,
+    pub budget: Budget,
 }
 
 /// The values of one configuration over the seeds (seed order; `None`: diverged).
@@ -166,12 +167,28 @@ pub fn paired_wins(a: &SeedValues, b: &SeedValues, metric: Metric) -> usize {
 }
 
 impl Runs {
-    /// Indexes `records` by id.
+    /// Indexes `records` of the published sweep by id.
     pub fn new(records: Vec<RunRecord>, scale: Scale) -> Runs {
+        Runs::of_budget(records, scale, Budget::Short)
+    }
+
+    /// Indexes `records` of the sweep at `budget` by id.
+    pub fn of_budget(records: Vec<RunRecord>, scale: Scale, budget: Budget) -> Runs {
         Runs {
             by_id: records.into_iter().map(|r| (r.id.clone(), r)).collect(),
             scale,
+            budget,
         }
+    }
+
+    /// The configuration of this sweep's run of `target` at `steps` with destruction `d`.
+    pub fn config(&self, target: &str, steps: usize, d: Destruction, seed: u64) -> TrainConfig {
+        self.budget.config(target, steps, d, seed, self.scale)
+    }
+
+    /// The record of `config`, if stored.
+    pub fn find(&self, config: &TrainConfig) -> Option<&RunRecord> {
+        self.by_id.get(&run_id(config))
     }
 
     /// Every stored record, in id order.
@@ -215,7 +232,7 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn new(
+    pub(super) fn new(
         claim: &'static str,
         statement: &'static str,
         rule: impl Into<String>,
@@ -229,6 +246,27 @@ impl Verdict {
             p_values: d.p_values,
             caveats: d.caveats,
             outcome: d.outcome,
+        }
+    }
+
+    /// The verdict if every configuration it read converged; otherwise "not decided",
+    /// naming the configurations that did not (see [`rules::decided_on_converged`]).
+    pub fn decided_on_converged(self, unconverged: &[String]) -> Verdict {
+        let d = rules::decided_on_converged(
+            rules::Decision {
+                outcome: self.outcome,
+                evidence: self.evidence,
+                p_values: self.p_values,
+                caveats: self.caveats,
+            },
+            unconverged,
+        );
+        Verdict {
+            evidence: d.evidence,
+            p_values: d.p_values,
+            caveats: d.caveats,
+            outcome: d.outcome,
+            ..self
         }
     }
 
@@ -275,7 +313,7 @@ const H1_COLUMNS: [Metric; 5] = [
     Metric::ModesCovered,
 ];
 
-fn table_header(first: &[&str], metrics: &[Metric], extra: &str) -> String {
+pub(super) fn table_header(first: &[&str], metrics: &[Metric], extra: &str) -> String {
     let mut columns: Vec<String> = first.iter().map(|s| s.to_string()).collect();
     columns.extend(metrics.iter().map(|m| m.heading().to_string()));
     if !extra.is_empty() {
@@ -289,7 +327,11 @@ fn table_header(first: &[&str], metrics: &[Metric], extra: &str) -> String {
 }
 
 /// The values of one configuration on `metrics`.
-fn sampler(runs: &Runs, metrics: &[Metric], configure: impl Fn(u64) -> TrainConfig) -> Sampler {
+pub(super) fn sampler(
+    runs: &Runs,
+    metrics: &[Metric],
+    configure: impl Fn(u64) -> TrainConfig,
+) -> Sampler {
     Sampler(
         metrics
             .iter()
@@ -328,7 +370,7 @@ fn modes_of(runs: &Runs, configure: impl Fn(u64) -> TrainConfig) -> usize {
 }
 
 /// One row of cells over `columns` ("—" where a metric does not apply).
-fn row(
+pub(super) fn row(
     runs: &Runs,
     target: &str,
     columns: &[Metric],
@@ -355,11 +397,10 @@ fn row(
 /// H1: fixed vs learned destruction per target and `T`, with the paired wins of learned.
 pub fn h1_table(runs: &Runs) -> String {
     let mut out = table_header(&["target", "T", "destruction"], &H1_COLUMNS, "");
-    let scale = runs.scale;
     for target in TARGETS {
         for steps in H1_STEPS {
-            let fixed = |s| base_config(target, steps, Destruction::Fixed, s, scale);
-            let learned = |s| base_config(target, steps, Destruction::Learned, s, scale);
+            let fixed = |s| runs.config(target, steps, Destruction::Fixed, s);
+            let learned = |s| runs.config(target, steps, Destruction::Learned, s);
             out.push_str(&format!(
                 "| {target} | {steps} | fixed | {} |\n",
                 row(runs, target, &H1_COLUMNS, fixed, None)
@@ -380,11 +421,7 @@ pub fn h1_pairs(runs: &Runs, steps: usize) -> Vec<Pair> {
         .iter()
         .map(|&target| {
             let metrics = h1_metrics(target);
-            let at = |d| {
-                sampler(runs, &metrics, |s| {
-                    base_config(target, steps, d, s, runs.scale)
-                })
-            };
+            let at = |d| sampler(runs, &metrics, |s| runs.config(target, steps, d, s));
             Pair {
                 label: target.to_string(),
                 claimed: at(Destruction::Learned),
@@ -412,11 +449,7 @@ pub fn h2_targets(runs: &Runs) -> Vec<H2Target> {
         .iter()
         .map(|&target| {
             let metrics = h1_metrics(target);
-            let at = |steps, d| {
-                sampler(runs, &metrics, |s| {
-                    base_config(target, steps, d, s, runs.scale)
-                })
-            };
+            let at = |steps, d| sampler(runs, &metrics, |s| runs.config(target, steps, d, s));
             H2Target {
                 target: target.to_string(),
                 learned5: at(5, Destruction::Learned),
@@ -431,11 +464,9 @@ pub fn h2_targets(runs: &Runs) -> Vec<H2Target> {
 /// `T = 20` (both shown; wins are against the better one).
 pub fn h2_table(runs: &Runs) -> String {
     let mut out = table_header(&["target", "sampler"], &H1_COLUMNS, "");
-    let scale = runs.scale;
     for (target, h2) in TARGETS.iter().zip(h2_targets(runs)) {
         let (better, _) = h2.baseline();
-        let fixed =
-            |steps: usize| move |s| base_config(target, steps, Destruction::Fixed, s, scale);
+        let fixed = |steps: usize| move |s| runs.config(target, steps, Destruction::Fixed, s);
         for steps in [5, 20] {
             let mark = if steps == better { " (the better)" } else { "" };
             out.push_str(&format!(
@@ -450,7 +481,7 @@ pub fn h2_table(runs: &Runs) -> String {
                 runs,
                 target,
                 &H1_COLUMNS,
-                |s| base_config(target, 5, Destruction::Learned, s, scale),
+                |s| runs.config(target, 5, Destruction::Learned, s),
                 Some(&baseline)
             )
         ));
@@ -483,7 +514,7 @@ pub struct Curve {
 
 /// H3's per-seed curves of a target and destruction.
 pub fn h3_curves(runs: &Runs, target: &str, d: Destruction) -> Vec<rules::ElboCurve> {
-    runs.seeds(|s| base_config(target, H3_STEPS, d, s, runs.scale))
+    runs.seeds(|s| runs.config(target, H3_STEPS, d, s))
         .iter()
         .map(|r| {
             r.outcome.diverged.is_none().then(|| {
@@ -499,7 +530,7 @@ pub fn h3_curves(runs: &Runs, target: &str, d: Destruction) -> Vec<rules::ElboCu
 
 /// H3's mean ELBO curve of a target and destruction (seeds that diverged are left out).
 pub fn h3_curve(runs: &Runs, target: &str, d: Destruction) -> Curve {
-    let records = runs.seeds(|s| base_config(target, H3_STEPS, d, s, runs.scale));
+    let records = runs.seeds(|s| runs.config(target, H3_STEPS, d, s));
     let finished: Vec<&&RunRecord> = records
         .iter()
         .filter(|r| r.outcome.diverged.is_none())

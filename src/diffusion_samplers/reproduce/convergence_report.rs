@@ -1,0 +1,269 @@
+//! The convergence sweep as chapter "Results" shows it: how far it has got, whether each
+//! configuration converged (by [`convergence`]), its learning curves, and, once every
+//! run is stored, the verdicts of H1–H3 and H7 decided on converged configurations only.
+//! The sweep may take several sessions; everything here reads whatever is stored.
+
+use super::claims::{h7_cells, h7_config, parts_name, H1_STEPS, H7_PARTS, SEEDS, TARGETS};
+use super::convergence::{convergence, Convergence};
+use super::decoupled_variances::h7_verdict;
+use super::rules::ElboCurve;
+use super::summary::{h1_verdict, h2_verdict, h3_verdict, Runs, Verdict, H3_STEPS, H3_TARGETS};
+use super::sweep::RunRecord;
+use crate::diffusion_samplers::kernels::{Destruction, LearnedParts};
+use crate::diffusion_samplers::train::TrainConfig;
+use crate::plot::{self, Line};
+use plotters::prelude::SeriesLabelPosition::LowerRight;
+use plotters::prelude::{IntoTextStyle, WHITE};
+
+/// A sampler of the convergence sweep: fixed destruction, or a learned one with the
+/// parts it learns (decoupled: the method).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sampler {
+    Fixed,
+    Learned(LearnedParts),
+}
+
+impl Sampler {
+    pub fn name(self) -> String {
+        match self {
+            Sampler::Fixed => "fixed".into(),
+            Sampler::Learned(LearnedParts::MeanAndVariance) => "learned".into(),
+            Sampler::Learned(parts) => format!("learned, {}", parts_name(parts)),
+        }
+    }
+}
+
+/// One configuration of the convergence sweep: a sampler on a target at `steps`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Configuration {
+    pub target: &'static str,
+    pub steps: usize,
+    pub sampler: Sampler,
+}
+
+impl Configuration {
+    /// `25gmm T = 5 learned, tied`.
+    pub fn label(&self) -> String {
+        format!("{} T = {} {}", self.target, self.steps, self.sampler.name())
+    }
+
+    /// This configuration's run of `seed` in `runs`.
+    pub fn config(&self, runs: &Runs, seed: u64) -> TrainConfig {
+        match self.sampler {
+            Sampler::Fixed => runs.config(self.target, self.steps, Destruction::Fixed, seed),
+            Sampler::Learned(parts) => h7_config(self.target, self.steps, parts, seed, runs.scale),
+        }
+    }
+
+    /// The stored runs of this configuration, in seed order (missing seeds left out).
+    pub fn stored<'a>(&self, runs: &'a Runs) -> Vec<&'a RunRecord> {
+        (0..SEEDS)
+            .filter_map(|s| runs.find(&self.config(runs, s)))
+            .collect()
+    }
+
+    /// The ELBO curve of each stored seed (`None`: diverged).
+    pub fn curves(&self, runs: &Runs) -> Vec<ElboCurve> {
+        self.stored(runs)
+            .iter()
+            .map(|r| {
+                r.outcome.diverged.is_none().then(|| {
+                    r.outcome
+                        .history
+                        .iter()
+                        .map(|e| (e.iteration, e.elbo))
+                        .collect()
+                })
+            })
+            .collect()
+    }
+
+    /// The criterion, once every seed is stored.
+    pub fn convergence(&self, runs: &Runs) -> Option<Convergence> {
+        let curves = self.curves(runs);
+        (curves.len() == SEEDS as usize)
+            .then(|| convergence(&curves))
+            .flatten()
+    }
+}
+
+/// Every configuration of the sweep: H1's grid (which H2 and H3 read) and H7's arms.
+pub fn configurations(runs: &Runs) -> Vec<Configuration> {
+    let mut all = Vec::new();
+    for target in TARGETS {
+        for steps in H1_STEPS {
+            for sampler in [
+                Sampler::Fixed,
+                Sampler::Learned(LearnedParts::MeanAndVariance),
+            ] {
+                all.push(Configuration {
+                    target,
+                    steps,
+                    sampler,
+                });
+            }
+        }
+    }
+    for (target, steps) in h7_cells(runs.scale) {
+        for parts in &H7_PARTS[1..] {
+            all.push(Configuration {
+                target,
+                steps,
+                sampler: Sampler::Learned(*parts),
+            });
+        }
+    }
+    all
+}
+
+/// `(stored, all)` runs of the sweep.
+pub fn progress(runs: &Runs) -> (usize, usize) {
+    let configurations = configurations(runs);
+    let stored = configurations.iter().map(|c| c.stored(runs).len()).sum();
+    (stored, configurations.len() * SEEDS as usize)
+}
+
+/// One row per configuration: seeds stored, final ELBO, and the criterion once every
+/// seed is in.
+pub fn convergence_table(runs: &Runs) -> String {
+    let mut out = String::from(
+        "| target | T | sampler | seeds stored | final ELBO (mean ± std) | drift of the mean ELBO over the last fifth | one seed-std | converged |\n|---|---|---|---|---|---|---|---|\n",
+    );
+    for c in configurations(runs) {
+        let stored = c.stored(runs);
+        let finals: Vec<f64> = stored
+            .iter()
+            .filter(|r| r.outcome.diverged.is_none())
+            .filter_map(|r| r.outcome.last.as_ref().map(|e| e.elbo))
+            .collect();
+        let final_cell = match finals.len() {
+            0 => "—".to_string(),
+            1 => format!("{:.3} (one seed)", finals[0]),
+            n => {
+                let mean = finals.iter().sum::<f64>() / n as f64;
+                let var = finals.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+                format!("{mean:.3} ± {:.3}", var.sqrt())
+            }
+        };
+        let diverged = stored.len() - finals.len();
+        let seeds = match diverged {
+            0 => format!("{} of {SEEDS}", stored.len()),
+            k => format!("{} of {SEEDS} ({k} diverged)", stored.len()),
+        };
+        let (drift, tolerance, verdict) = match c.convergence(runs) {
+            Some(v) => (
+                format!("{:+.3}", v.drift),
+                format!("{:.3}", v.tolerance),
+                if v.converged { "yes" } else { "**no**" }.to_string(),
+            ),
+            None if stored.len() < SEEDS as usize => ("—".into(), "—".into(), "pending".into()),
+            None => ("—".into(), "—".into(), "**no** (diverged)".into()),
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {seeds} | {final_cell} | {drift} | {tolerance} | {verdict} |\n",
+            c.target,
+            c.steps,
+            c.sampler.name()
+        ));
+    }
+    out
+}
+
+/// The configurations `reads` selects that have not converged (all stored).
+fn unconverged(runs: &Runs, reads: impl Fn(&Configuration) -> bool) -> Vec<String> {
+    configurations(runs)
+        .into_iter()
+        .filter(|c| reads(c))
+        .filter(|c| !c.convergence(runs).is_some_and(|v| v.converged))
+        .map(|c| c.label())
+        .collect()
+}
+
+// ANCHOR: converged_verdicts
+/// H1, H2, H3 and H7 decided on the convergence sweep, once every run is stored; each
+/// is "not decided" if a configuration it reads has not converged.
+pub fn converged_verdicts(runs: &Runs) -> Option<Vec<Verdict>> {
+    let (stored, all) = progress(runs);
+    if stored < all {
+        return None;
+    }
+    let learned = Sampler::Learned(LearnedParts::MeanAndVariance);
+    let method = |c: &Configuration| c.sampler == Sampler::Fixed || c.sampler == learned;
+    Some(vec![
+        h1_verdict(runs).decided_on_converged(&unconverged(runs, |c| c.steps == 5 && method(c))),
+        h2_verdict(runs).decided_on_converged(&unconverged(runs, |c| {
+            (c.steps == 5 && method(c)) || (c.steps == 20 && c.sampler == Sampler::Fixed)
+        })),
+        h3_verdict(runs).decided_on_converged(&unconverged(runs, |c| {
+            c.steps == H3_STEPS && H3_TARGETS.contains(&c.target) && method(c)
+        })),
+        h7_verdict(runs).decided_on_converged(&unconverged(runs, |c| {
+            h7_cells(runs.scale).contains(&(c.target, c.steps))
+                && matches!(c.sampler, Sampler::Learned(_))
+        })),
+    ])
+}
+// ANCHOR_END: converged_verdicts
+
+/// The seed-mean ELBO curve of `c` over its stored, finished seeds.
+fn mean_line(runs: &Runs, c: &Configuration, label: String) -> Line {
+    Line {
+        label,
+        points: super::rules::mean_curve(&c.curves(runs))
+            .into_iter()
+            .map(|(i, e)| (i as f64, e, 0.0))
+            .collect(),
+    }
+}
+
+/// Learning curves: one panel per target of H1–H3 (fixed and learned at every `T`), then
+/// one per cell of H7 (its four arms). Seed means over the seeds stored so far.
+pub fn learning_curves_svg(runs: &Runs) -> String {
+    let configurations = configurations(runs);
+    let mut panels: Vec<(String, Vec<Line>)> = Vec::new();
+    for target in TARGETS {
+        let lines = configurations
+            .iter()
+            .filter(|c| c.target == target && !matches!(c.sampler, Sampler::Learned(p) if p != LearnedParts::MeanAndVariance))
+            .map(|c| mean_line(runs, c, format!("{}, T = {}", c.sampler.name(), c.steps)))
+            .filter(|l| !l.points.is_empty())
+            .collect();
+        panels.push((format!("{target}: H1–H3"), lines));
+    }
+    for (target, steps) in h7_cells(runs.scale) {
+        let lines = H7_PARTS
+            .iter()
+            .map(|&parts| {
+                let c = Configuration {
+                    target,
+                    steps,
+                    sampler: Sampler::Learned(parts),
+                };
+                mean_line(runs, &c, parts_name(parts).to_string())
+            })
+            .filter(|l| !l.points.is_empty())
+            .collect();
+        panels.push((format!("{target}, T = {steps}: H7"), lines));
+    }
+    let rows = panels.len().div_ceil(2);
+    plot::svg((1000, 360 * rows as u32), |area| {
+        let areas = area.split_evenly((rows, 2));
+        for ((title, lines), panel) in panels.iter().zip(&areas) {
+            if lines.is_empty() {
+                // No seed stored yet: say so rather than draw empty axes.
+                panel.fill(&WHITE).map_err(|e| format!("{e:?}"))?;
+                panel
+                    .draw_text(
+                        &format!("{title}: no run stored yet"),
+                        &("sans-serif", 18).into_text_style(panel),
+                        (20, 20),
+                    )
+                    .map_err(|e| format!("{e:?}"))?;
+                continue;
+            }
+            plot::draw_lines(title, ("iteration", "mean ELBO"), lines, LowerRight, panel)
+                .map_err(|e| format!("{e:?}"))?;
+        }
+        Ok::<(), String>(())
+    })
+}
