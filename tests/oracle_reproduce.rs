@@ -89,13 +89,15 @@ fn claim_lists_parse_or_name_the_bad_entry() {
 #[test]
 fn the_convergence_sweep_covers_every_configuration_before_repeating_one() {
     use destroy_then_generate::diffusion_samplers::reproduce::claims::{
-        converged_runs, H7_PARTS, H7_STEPS, H7_TARGETS,
+        converged_runs, diagnostic_variants, H7_PARTS, H7_STEPS, H7_TARGETS,
     };
     let specs = converged_runs(Scale::Full);
     // H1–H3: 4 targets × 3 steps × 2 destructions; H7: 2 targets × 2 steps × 3 arms
-    // beyond H1's learned run; 5 seeds each.
+    // beyond H1's learned run; six diagnostics; 5 seeds each.
     let per_seed = TARGETS.len() * H1_STEPS.len() * 2
-        + H7_TARGETS.len() * H7_STEPS.len() * (H7_PARTS.len() - 1);
+        + H7_TARGETS.len() * H7_STEPS.len() * (H7_PARTS.len() - 1)
+        + 6;
+    assert_eq!(diagnostic_variants(Scale::Full, 0).len(), 6);
     assert_eq!(specs.len(), 5 * per_seed);
     assert!(specs[..per_seed].iter().all(|s| s.config.seed == 0));
     assert!(specs

@@ -202,6 +202,33 @@ pub fn h7_cells(scale: Scale) -> Vec<(&'static str, usize)> {
     }
 }
 
+// ANCHOR: diagnostics
+/// What we try when the learned destruction falls behind the fixed one at convergence:
+/// the knobs of our reconstruction, one at a time, on 25GMM at `T = 5` with the
+/// convergence budget. They decide no claim; they say whether a verdict is about the
+/// method or about our reconstruction of it.
+pub fn diagnostic_variants(scale: Scale, seed: u64) -> Vec<(&'static str, TrainConfig)> {
+    let method = converged_config("25gmm", 5, Destruction::Learned, seed, scale);
+    let variant = |name: &'static str, edit: &dyn Fn(&mut TrainConfig)| {
+        let mut c = method.clone();
+        edit(&mut c);
+        (name, c)
+    };
+    vec![
+        // The destruction's learning rate against the generation's (the method: 0.3×).
+        variant("ratio 0.1", &|c| c.lr_destruction = 0.1 * c.lr_generation),
+        variant("ratio 1", &|c| c.lr_destruction = c.lr_generation),
+        // The residual's bound around the bridge's mean (the method: 3).
+        variant("mean range 1", &|c| c.kernel.destruction_mean_range = 1.0),
+        variant("mean range 10", &|c| c.kernel.destruction_mean_range = 10.0),
+        // The slowly moving copy the destruction is scored against.
+        variant("no target network", &|c| c.target_network = false),
+        // Its own backbone instead of the generation's.
+        variant("separate backbones", &|c| c.kernel.shared_backbone = false),
+    ]
+}
+// ANCHOR_END: diagnostics
+
 /// `decoupled`, `tied`, `mean-only` or `variance-only`.
 pub fn parts_name(parts: LearnedParts) -> &'static str {
     match parts {
@@ -238,8 +265,8 @@ impl Budget {
     }
 }
 
-/// Every run of the convergence sweep (H1–H3 and H7 at [`converged_budget`]), seed 0 of
-/// every configuration first, so that an interrupted sweep has covered every
+/// Every run of the convergence sweep (H1–H3, H7 and, at full scale, the
+/// [`diagnostic_variants`] at [`converged_budget`]), seed 0 of every configuration first, so that an interrupted sweep has covered every
 /// configuration before it repeats one.
 pub fn converged_runs(scale: Scale) -> Vec<RunSpec> {
     let mut specs = Vec::new();
@@ -255,6 +282,11 @@ pub fn converged_runs(scale: Scale) -> Vec<RunSpec> {
             // The decoupled arm is H1's learned run, listed above.
             for parts in &H7_PARTS[1..] {
                 specs.push(RunSpec::new(h7_config(target, t, *parts, seed, scale)));
+            }
+        }
+        if scale == Scale::Full {
+            for (_, config) in diagnostic_variants(scale, seed) {
+                specs.push(RunSpec::new(config));
             }
         }
     }

@@ -3,7 +3,9 @@
 //! run is stored, the verdicts of H1–H3 and H7 decided on converged configurations only.
 //! The sweep may take several sessions; everything here reads whatever is stored.
 
-use super::claims::{h7_cells, h7_config, parts_name, H1_STEPS, H7_PARTS, SEEDS, TARGETS};
+use super::claims::{
+    diagnostic_variants, h7_cells, h7_config, parts_name, H1_STEPS, H7_PARTS, SEEDS, TARGETS,
+};
 use super::convergence::{convergence, Convergence};
 use super::decoupled_variances::h7_verdict;
 use super::rules::ElboCurve;
@@ -12,6 +14,7 @@ use super::sweep::RunRecord;
 use crate::diffusion_samplers::kernels::{Destruction, LearnedParts};
 use crate::diffusion_samplers::train::TrainConfig;
 use crate::plot::{self, Line};
+use crate::report::Scale;
 use plotters::prelude::SeriesLabelPosition::LowerRight;
 use plotters::prelude::{IntoTextStyle, WHITE};
 
@@ -21,6 +24,8 @@ use plotters::prelude::{IntoTextStyle, WHITE};
 pub enum Sampler {
     Fixed,
     Learned(LearnedParts),
+    /// One of the [`diagnostic_variants`] of the learned destruction.
+    Diagnostic(&'static str),
 }
 
 impl Sampler {
@@ -29,6 +34,7 @@ impl Sampler {
             Sampler::Fixed => "fixed".into(),
             Sampler::Learned(LearnedParts::MeanAndVariance) => "learned".into(),
             Sampler::Learned(parts) => format!("learned, {}", parts_name(parts)),
+            Sampler::Diagnostic(name) => format!("learned, {name}"),
         }
     }
 }
@@ -52,6 +58,11 @@ impl Configuration {
         match self.sampler {
             Sampler::Fixed => runs.config(self.target, self.steps, Destruction::Fixed, seed),
             Sampler::Learned(parts) => h7_config(self.target, self.steps, parts, seed, runs.scale),
+            Sampler::Diagnostic(name) => diagnostic_variants(runs.scale, seed)
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, c)| c)
+                .expect("a diagnostic variant"),
         }
     }
 
@@ -87,7 +98,8 @@ impl Configuration {
     }
 }
 
-/// Every configuration of the sweep: H1's grid (which H2 and H3 read) and H7's arms.
+/// Every configuration of the sweep: H1's grid (which H2 and H3 read), H7's arms and the
+/// diagnostics.
 pub fn configurations(runs: &Runs) -> Vec<Configuration> {
     let mut all = Vec::new();
     for target in TARGETS {
@@ -110,6 +122,15 @@ pub fn configurations(runs: &Runs) -> Vec<Configuration> {
                 target,
                 steps,
                 sampler: Sampler::Learned(*parts),
+            });
+        }
+    }
+    if runs.scale == Scale::Full {
+        for (name, _) in diagnostic_variants(runs.scale, 0) {
+            all.push(Configuration {
+                target: "25gmm",
+                steps: 5,
+                sampler: Sampler::Diagnostic(name),
             });
         }
     }
@@ -244,6 +265,18 @@ pub fn learning_curves_svg(runs: &Runs) -> String {
             .filter(|l| !l.points.is_empty())
             .collect();
         panels.push((format!("{target}, T = {steps}: H7"), lines));
+    }
+    let diagnostics: Vec<Line> = configurations
+        .iter()
+        .filter(|c| {
+            matches!(c.sampler, Sampler::Diagnostic(_))
+                || (c.target == "25gmm" && c.steps == 5 && !matches!(c.sampler, Sampler::Learned(p) if p != LearnedParts::MeanAndVariance))
+        })
+        .map(|c| mean_line(runs, c, c.sampler.name()))
+        .filter(|l| !l.points.is_empty())
+        .collect();
+    if runs.scale == Scale::Full {
+        panels.push(("25gmm, T = 5: what we tried".into(), diagnostics));
     }
     let rows = panels.len().div_ceil(2);
     plot::svg((1000, 360 * rows as u32), |area| {
