@@ -347,7 +347,7 @@ pub fn budget(scale: Scale) -> String {
     let (reference, _) = crate::diffusion_samplers::experiment::configs(scale, 0);
     let ratio = (reference.iterations * reference.batch) as f64 / (c.iterations * c.batch) as f64;
     format!(
-        "Every run trains for {} iterations at batch {}: {ratio:.0}× fewer sampled trajectories than the single sampler of chapter \"Sampling without data\" ({} iterations at batch {}). No convergence criterion has been applied to these runs, so we do not know that they have converged: the verdicts of chapter \"Results\" describe samplers at this budget, not converged ones, and a longer budget can change a verdict, not only sharpen it.",
+        "Every run trains for {} iterations at batch {}: {ratio:.0}× fewer sampled trajectories than the single sampler of chapter \"Sampling without data\" ({} iterations at batch {}). No convergence criterion has been applied to these runs, so we do not know that they have converged: the verdicts of this short sweep describe samplers at this budget, not converged ones, and a longer budget can change a verdict, not only sharpen it. The convergence sweep at the end of chapter \"Results\" runs H1–H3 again, with a criterion.",
         c.iterations, c.batch, reference.iterations, reference.batch
     )
 }
