@@ -77,15 +77,7 @@ impl Configuration {
     pub fn curves(&self, runs: &Runs) -> Vec<ElboCurve> {
         self.stored(runs)
             .iter()
-            .map(|r| {
-                r.outcome.diverged.is_none().then(|| {
-                    r.outcome
-                        .history
-                        .iter()
-                        .map(|e| (e.iteration, e.elbo))
-                        .collect()
-                })
-            })
+            .map(|r| r.elbo_curve())
             .collect()
     }
 

@@ -516,15 +516,7 @@ pub struct Curve {
 pub fn h3_curves(runs: &Runs, target: &str, d: Destruction) -> Vec<rules::ElboCurve> {
     runs.seeds(|s| runs.config(target, H3_STEPS, d, s))
         .iter()
-        .map(|r| {
-            r.outcome.diverged.is_none().then(|| {
-                r.outcome
-                    .history
-                    .iter()
-                    .map(|e| (e.iteration, e.elbo))
-                    .collect()
-            })
-        })
+        .map(|r| r.elbo_curve())
         .collect()
 }
 

@@ -59,6 +59,17 @@ impl RunRecord {
         ))
     }
 
+    /// The ELBO at every evaluation, `(iteration, ELBO)`; `None` if the run diverged.
+    pub fn elbo_curve(&self) -> super::rules::ElboCurve {
+        self.outcome.diverged.is_none().then(|| {
+            self.outcome
+                .history
+                .iter()
+                .map(|e| (e.iteration, e.elbo))
+                .collect()
+        })
+    }
+
     /// The record without its timing, for comparing two runs of the same configuration.
     pub fn without_timing(&self) -> RunRecord {
         RunRecord {
