@@ -69,8 +69,9 @@ fn gemm_gflops(threads: usize) -> f64 {
 }
 
 /// Median seconds per training iteration of `config`, after a warm-up.
-fn seconds_per_iteration<P: Evaluator>(config: &TrainConfig, target: &Gmm) -> f64 {
-    let mut trainer: Trainer<2, P> = Trainer::new(config.clone(), target).expect("valid config");
+fn seconds_per_iteration<P: Evaluator<Cpu>>(config: &TrainConfig, target: &Gmm) -> f64 {
+    let mut trainer: Trainer<2, Cpu, P> =
+        Trainer::new(config.clone(), target).expect("valid config");
     for _ in 0..5 {
         trainer.step(target).expect("warm-up steps");
     }

@@ -32,6 +32,3 @@ pub use network::{HARMONICS, WIDTH};
 pub use target::{
     autodiff_grad_log_density, device, log_density_values, to_tensor, Points, Target, Values,
 };
-
-/// The dfdx device the samplers run on.
-pub type Dev = crate::dfdx::prelude::Cpu;
