@@ -7,12 +7,12 @@
 //! leaves the table alone).
 
 use destroy_then_generate::dfdx::prelude::*;
-use destroy_then_generate::diffusion_samplers::kernels::Destruction;
-use destroy_then_generate::diffusion_samplers::network::{Evaluator, PlainDfdx};
-use destroy_then_generate::diffusion_samplers::targets::Gmm;
-use destroy_then_generate::diffusion_samplers::train::{TrainConfig, Trainer};
-use destroy_then_generate::diffusion_samplers::WIDTH;
 use destroy_then_generate::fast_cpu::{keep_freed_buffers, FusedCpu};
+use destroy_then_generate::sampling_without_data::kernels::Destruction;
+use destroy_then_generate::sampling_without_data::network::{Evaluator, PlainDfdx};
+use destroy_then_generate::sampling_without_data::targets::Gmm;
+use destroy_then_generate::sampling_without_data::train::{TrainConfig, Trainer};
+use destroy_then_generate::sampling_without_data::WIDTH;
 use std::time::Instant;
 
 const BATCH: usize = 300;

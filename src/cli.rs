@@ -2,15 +2,15 @@
 //! ([`crate::book_pipeline`]) and to training.
 
 use crate::book_pipeline::{self, threads};
-use crate::diffusion_samplers::kernels::Destruction;
-use crate::diffusion_samplers::objectives::Objective;
 use crate::diffusion_samplers::reproduce;
-use crate::diffusion_samplers::run_files::run_files;
-use crate::diffusion_samplers::targets::builtin;
-use crate::diffusion_samplers::train::TrainConfig;
-use crate::diffusion_samplers::training_run::{load_checkpoint, train_target_on, ComputeDevice};
 use crate::progress::Progress;
 use crate::report::{flag_name, Provenance, Scale};
+use crate::sampling_without_data::kernels::Destruction;
+use crate::sampling_without_data::objectives::Objective;
+use crate::sampling_without_data::run_files::run_files;
+use crate::sampling_without_data::targets::builtin;
+use crate::sampling_without_data::train::TrainConfig;
+use crate::sampling_without_data::training_run::{load_checkpoint, train_target_on, ComputeDevice};
 use crate::VERSION;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

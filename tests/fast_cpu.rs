@@ -5,14 +5,14 @@
 //! checks the code that trains on a GPU, here on the CPU.
 
 use destroy_then_generate::dfdx::prelude::Cpu;
-use destroy_then_generate::diffusion_samplers::device;
-use destroy_then_generate::diffusion_samplers::kernels::Destruction;
-use destroy_then_generate::diffusion_samplers::network::{Evaluator, PlainDfdx};
-use destroy_then_generate::diffusion_samplers::objectives::Objective;
-use destroy_then_generate::diffusion_samplers::parameters::weights;
-use destroy_then_generate::diffusion_samplers::targets::Gmm;
-use destroy_then_generate::diffusion_samplers::train::{TrainConfig, Trainer};
 use destroy_then_generate::fast_cpu::FusedCpu;
+use destroy_then_generate::sampling_without_data::device;
+use destroy_then_generate::sampling_without_data::kernels::Destruction;
+use destroy_then_generate::sampling_without_data::network::{Evaluator, PlainDfdx};
+use destroy_then_generate::sampling_without_data::objectives::Objective;
+use destroy_then_generate::sampling_without_data::parameters::weights;
+use destroy_then_generate::sampling_without_data::targets::Gmm;
+use destroy_then_generate::sampling_without_data::train::{TrainConfig, Trainer};
 
 /// What a short run produced: each iteration's loss and learned `log Z`, the ELBO of an
 /// evaluation at the end, and the final weights of both kernel networks.

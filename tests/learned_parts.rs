@@ -4,12 +4,12 @@
 //! part really moves.
 
 use destroy_then_generate::dfdx::prelude::*;
-use destroy_then_generate::diffusion_samplers::device;
-use destroy_then_generate::diffusion_samplers::kernels::{
+use destroy_then_generate::fast_cpu::FusedCpu;
+use destroy_then_generate::sampling_without_data::device;
+use destroy_then_generate::sampling_without_data::kernels::{
     Destruction, KernelConfig, LearnedParts, SamplerNets,
 };
-use destroy_then_generate::diffusion_samplers::network::{Evaluator, PlainDfdx, Rows};
-use destroy_then_generate::fast_cpu::FusedCpu;
+use destroy_then_generate::sampling_without_data::network::{Evaluator, PlainDfdx, Rows};
 
 const D: usize = 2;
 const ROWS: usize = 12;

@@ -9,21 +9,21 @@ mod common;
 use common::assert_mean_within_5_se;
 use destroy_then_generate::dfdx::nn::modules;
 use destroy_then_generate::dfdx::prelude::*;
-use destroy_then_generate::diffusion_samplers::evaluate::{log_mean_exp, Evaluation};
-use destroy_then_generate::diffusion_samplers::kernels::{
-    Destruction, GaussianRows, KernelConfig, SamplerNets,
-};
-use destroy_then_generate::diffusion_samplers::network::Rows;
-use destroy_then_generate::diffusion_samplers::objectives::Objective;
-use destroy_then_generate::diffusion_samplers::parameters::{gradient_norm, Adam};
-use destroy_then_generate::diffusion_samplers::replay::ReplayBuffer;
-use destroy_then_generate::diffusion_samplers::targets::{Gaussian, Gmm};
-use destroy_then_generate::diffusion_samplers::train::{Checkpoint, TrainConfig, Trainer};
-use destroy_then_generate::diffusion_samplers::{device, Points, Target, Values};
 use destroy_then_generate::fast_cpu::FusedCpu;
 use destroy_then_generate::ndarray::{Array1, Array2};
 use destroy_then_generate::progress::Progress;
 use destroy_then_generate::sampling::seeded_rng;
+use destroy_then_generate::sampling_without_data::evaluate::{log_mean_exp, Evaluation};
+use destroy_then_generate::sampling_without_data::kernels::{
+    Destruction, GaussianRows, KernelConfig, SamplerNets,
+};
+use destroy_then_generate::sampling_without_data::network::Rows;
+use destroy_then_generate::sampling_without_data::objectives::Objective;
+use destroy_then_generate::sampling_without_data::parameters::{gradient_norm, Adam};
+use destroy_then_generate::sampling_without_data::replay::ReplayBuffer;
+use destroy_then_generate::sampling_without_data::targets::{Gaussian, Gmm};
+use destroy_then_generate::sampling_without_data::train::{Checkpoint, TrainConfig, Trainer};
+use destroy_then_generate::sampling_without_data::{device, Points, Target, Values};
 use std::f64::consts::PI;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -337,7 +337,7 @@ fn gaussian_target_is_learned_with_learned_destruction_and_tlm() {
 /// trained by that loss (a detached destruction log-density would leave it at the bridge).
 #[test]
 fn gaussian_target_is_learned_jointly_without_a_target_network() {
-    use destroy_then_generate::diffusion_samplers::parameters::weights;
+    use destroy_then_generate::sampling_without_data::parameters::weights;
     let target = Gaussian::new(vec![1.0, -1.0], vec![1.0, 0.5]).with_log_z(ORACLE_LOG_Z);
     let config = TrainConfig {
         target_network: false,
@@ -972,7 +972,7 @@ fn a_non_finite_gradient_leaves_parameters_and_moments_untouched() {
 /// nothing.) The learned log Z is left out: it is updated after the average.
 #[test]
 fn the_target_network_is_a_polyak_average_of_the_online_one() {
-    use destroy_then_generate::diffusion_samplers::parameters::weights;
+    use destroy_then_generate::sampling_without_data::parameters::weights;
     let target = Gaussian::new(vec![1.0, -1.0], vec![1.0, 0.5]).with_log_z(ORACLE_LOG_Z);
     let config = gaussian_config(Destruction::Learned, Objective::Tb, 3);
     let rho = config.polyak as f32;

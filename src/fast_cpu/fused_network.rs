@@ -18,11 +18,11 @@
 use super::activation::{gelu, gelu_in_place};
 use super::partner;
 use crate::dfdx::prelude::*;
-use crate::diffusion_samplers::network::{
+use crate::sampling_without_data::network::{
     Backbone, Evaluator, GaussianHead, HeadOutput, Hidden, Rows, WIDTH,
 };
-use crate::diffusion_samplers::train::SamplerDevice;
-use crate::diffusion_samplers::values::values;
+use crate::sampling_without_data::train::SamplerDevice;
+use crate::sampling_without_data::values::values;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{concatenate, s, Array1, Array2, ArrayView2, Axis};
 use std::ops::Range;
@@ -389,7 +389,7 @@ impl<const D: usize> Backbone<D, f32, Cpu> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diffusion_samplers::network::PlainDfdx;
+    use crate::sampling_without_data::network::PlainDfdx;
 
     /// A 2-D network with random (not zero) head weights, and its inputs.
     struct Case {

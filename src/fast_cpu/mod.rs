@@ -2,7 +2,7 @@
 //! the crate, kept apart from the chapters' code.
 //!
 //! Chapter "Sampling without data" writes the kernel network with dfdx's operations
-//! ([`PlainDfdx`](crate::diffusion_samplers::network::PlainDfdx)): that is the code the
+//! ([`PlainDfdx`](crate::sampling_without_data::network::PlainDfdx)): that is the code the
 //! book shows, and it runs on any dfdx device. For the small matrices of a sampler
 //! (64 × 64 weights), dfdx's per-operation bookkeeping costs several times the
 //! arithmetic, so on `Cpu` the trainer evaluates the same network with [`FusedCpu`]:

@@ -196,7 +196,7 @@ pub fn final_log_reward<Tg: Target + ?Sized>(target: &Tg, states: &States) -> Ar
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diffusion_samplers::kernels::Destruction;
+    use crate::sampling_without_data::kernels::Destruction;
     use ndarray_rand::rand::SeedableRng;
 
     /// Sampling scores each step with the network outputs that drew it, from time

@@ -320,7 +320,7 @@ mod tests {
         if cfg!(feature = "cuda") {
             return;
         }
-        let target = crate::diffusion_samplers::targets::Gmm::grid25();
+        let target = crate::sampling_without_data::targets::Gmm::grid25();
         let io = (None, None, 0);
         let err = train_target_on(
             ComputeDevice::Cuda(0),
