@@ -8,7 +8,9 @@
 //! arithmetic, so on `Cpu` the trainer evaluates the same network with [`FusedCpu`]:
 //! the same function and the same gradients (tested to float tolerance), computed as
 //! five matrix products on plain arrays, with a vectorised GELU and the rows split
-//! between this thread and a partner thread.
+//! between this thread and a partner thread. This module makes it `Cpu`'s default by
+//! implementing the trainer's `SamplerDevice` for `Cpu`, so the chapters' code never
+//! names it.
 //!
 //! Process-wide settings (the allocator's thresholds, thread pools) are never changed
 //! by the library: the command line's `main` and the benchmark call
