@@ -7,12 +7,12 @@
 //! leaves the table alone).
 
 use destroy_then_generate::dfdx::prelude::*;
-use destroy_then_generate::diffusion_samplers::kernels::Destruction;
-use destroy_then_generate::diffusion_samplers::network::{Evaluator, PlainDfdx};
-use destroy_then_generate::diffusion_samplers::targets::Gmm;
-use destroy_then_generate::diffusion_samplers::train::{TrainConfig, Trainer};
-use destroy_then_generate::diffusion_samplers::WIDTH;
 use destroy_then_generate::fast_cpu::{keep_freed_buffers, FusedCpu};
+use destroy_then_generate::sampling_without_data::kernels::Destruction;
+use destroy_then_generate::sampling_without_data::network::{Evaluator, PlainDfdx};
+use destroy_then_generate::sampling_without_data::targets::Gmm;
+use destroy_then_generate::sampling_without_data::train::{TrainConfig, Trainer};
+use destroy_then_generate::sampling_without_data::WIDTH;
 use std::time::Instant;
 
 const BATCH: usize = 300;
@@ -69,8 +69,9 @@ fn gemm_gflops(threads: usize) -> f64 {
 }
 
 /// Median seconds per training iteration of `config`, after a warm-up.
-fn seconds_per_iteration<P: Evaluator>(config: &TrainConfig, target: &Gmm) -> f64 {
-    let mut trainer: Trainer<2, P> = Trainer::new(config.clone(), target).expect("valid config");
+fn seconds_per_iteration<P: Evaluator<Cpu>>(config: &TrainConfig, target: &Gmm) -> f64 {
+    let mut trainer: Trainer<2, Cpu, P> =
+        Trainer::new(config.clone(), target).expect("valid config");
     for _ in 0..5 {
         trainer.step(target).expect("warm-up steps");
     }

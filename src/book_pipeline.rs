@@ -3,11 +3,11 @@
 //! sweep's files, and the provenance each file records. The command line only parses
 //! arguments and calls these.
 
-use crate::diffusion_samplers::experiment as sampling_without_data;
 use crate::diffusion_samplers::reproduce::{self, Claim};
-use crate::diffusion_samplers::targets::builtin;
 use crate::report::{flag_name, GeneratedFiles, Provenance, Scale};
 use crate::run_store::RunStore;
+use crate::sampling_without_data::experiment as sampling_without_data;
+use crate::sampling_without_data::targets::builtin;
 use crate::{
     about_the_diagrams, beyond_markov, collapse_and_refine, denoisers_and_scores,
     destroying_and_generating, easy_to_hard, exploration, learning_by_withholding,

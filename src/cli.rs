@@ -2,16 +2,16 @@
 //! ([`crate::book_pipeline`]) and to training.
 
 use crate::book_pipeline::{self, threads};
-use crate::diffusion_samplers::kernels::Destruction;
-use crate::diffusion_samplers::objectives::Objective;
 use crate::diffusion_samplers::reproduce;
 use crate::diffusion_samplers::reproduce::claims::Budget;
-use crate::diffusion_samplers::run_files::run_files;
-use crate::diffusion_samplers::targets::builtin;
-use crate::diffusion_samplers::train::TrainConfig;
-use crate::diffusion_samplers::training_run::{load_checkpoint, train_builtin};
 use crate::progress::Progress;
 use crate::report::{flag_name, Provenance, Scale};
+use crate::sampling_without_data::kernels::Destruction;
+use crate::sampling_without_data::objectives::Objective;
+use crate::sampling_without_data::run_files::run_files;
+use crate::sampling_without_data::targets::builtin;
+use crate::sampling_without_data::train::TrainConfig;
+use crate::sampling_without_data::training_run::{load_checkpoint, train_target_on, ComputeDevice};
 use crate::VERSION;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -137,6 +137,9 @@ pub struct TrainArgs {
     /// Save a checkpoint every this many iterations (and at the end).
     #[arg(long, default_value_t = 1000)]
     pub checkpoint_every: usize,
+    /// Where the networks train: cpu, cuda (GPU 0) or cuda:N (builds with --features cuda).
+    #[arg(long, default_value_t = ComputeDevice::Cpu)]
+    pub device: ComputeDevice,
 }
 
 impl TrainArgs {
@@ -221,20 +224,22 @@ fn train(args: &TrainArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let checkpoint_path = args.out.join("checkpoint.json");
     eprintln!(
-        "training {} with T={}, {} destruction, objective {}, {} iterations (seed {})",
+        "training {} with T={}, {} destruction, objective {}, {} iterations (seed {}) on {}",
         config.target,
         config.kernel.steps,
         flag_name(&config.kernel.destruction),
         flag_name(&config.objective),
         config.iterations,
-        config.seed
+        config.seed,
+        args.device
     );
     let mut progress = Progress::new("train", config.iterations as u64);
-    let outcome = train_builtin(
+    let target = builtin(&config.target)?;
+    let outcome = train_target_on(
+        args.device,
         config.clone(),
-        resume,
-        Some(&checkpoint_path),
-        args.checkpoint_every,
+        target.as_ref(),
+        (resume, Some(&checkpoint_path), args.checkpoint_every),
         &mut progress,
     )?;
     let command = std::env::args().collect::<Vec<_>>().join(" ");

@@ -37,8 +37,11 @@ pub mod destroying_and_generating;
 pub mod mashing_everything;
 pub mod shuffling_everything;
 
-// Part III — learning the destruction.
+// Part III — learning the destruction, in reading order (chapters 10 and 11 are
+// `diffusion_samplers::reproduce` until it moves).
+pub mod adaptive_destruction;
 pub mod diffusion_samplers;
+pub mod sampling_without_data;
 
 // Part IV — what diffusion learns.
 pub mod collapse_and_refine;

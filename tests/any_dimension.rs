@@ -3,15 +3,17 @@
 //! destruction; its learned `log Z` matches the known value 1.7.
 
 use destroy_then_generate::dfdx::prelude::*;
-use destroy_then_generate::diffusion_samplers::kernels::Destruction;
-use destroy_then_generate::diffusion_samplers::objectives::Objective;
-use destroy_then_generate::diffusion_samplers::train::TrainConfig;
-use destroy_then_generate::diffusion_samplers::training_run::{train_target, COMPILED_DIMENSIONS};
-use destroy_then_generate::diffusion_samplers::{Points, Target, Values};
 use destroy_then_generate::ndarray::Array2;
 use destroy_then_generate::ndarray_rand::rand::rngs::StdRng;
 use destroy_then_generate::ndarray_rand::rand_distr::{Distribution, StandardNormal};
 use destroy_then_generate::progress::Progress;
+use destroy_then_generate::sampling_without_data::kernels::Destruction;
+use destroy_then_generate::sampling_without_data::objectives::Objective;
+use destroy_then_generate::sampling_without_data::train::TrainConfig;
+use destroy_then_generate::sampling_without_data::training_run::{
+    train_target, COMPILED_DIMENSIONS,
+};
+use destroy_then_generate::sampling_without_data::{Points, Target, Values};
 
 const LOG_Z: f64 = 1.7;
 const MEAN: [f32; 3] = [1.0, -0.5, 0.25];

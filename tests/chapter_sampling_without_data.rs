@@ -1,8 +1,8 @@
 //! Chapter "Sampling without data" at quick scale: its claims hold and its files exist.
 
 use destroy_then_generate::book_pipeline::provenance;
-use destroy_then_generate::diffusion_samplers::experiment::{chapter_files, run};
 use destroy_then_generate::report::Scale;
+use destroy_then_generate::sampling_without_data::experiment::{chapter_files, run};
 use std::time::Instant;
 
 #[test]

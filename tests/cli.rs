@@ -43,6 +43,17 @@ fn bad_arguments_give_one_line_and_fail() {
 }
 
 #[test]
+fn an_unknown_or_unavailable_device_gives_one_line_and_fails() {
+    assert_one_line_error(&cli(&["train", "--device", "tpu"]), "unknown device 'tpu'");
+    if !cfg!(feature = "cuda") {
+        assert_one_line_error(
+            &cli(&["train", "--device", "cuda:0"]),
+            "this build has no CUDA support: rebuild with --features cuda",
+        );
+    }
+}
+
+#[test]
 fn generate_writes_then_checks_and_never_half_writes() {
     let dir = std::env::temp_dir().join(format!("dtg-cli-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -1,9 +1,10 @@
 //! The exercises of Part III ("Sampling without data", "Adaptive destruction", "Results",
 //! "Scaling up"): each solution against an oracle.
 
-use destroy_then_generate::diffusion_samplers::exercises::*;
+use destroy_then_generate::adaptive_destruction::exercises::*;
 use destroy_then_generate::diffusion_samplers::reproduce::exercises::*;
 use destroy_then_generate::sampling::seeded_rng;
+use destroy_then_generate::sampling_without_data::exercises::*;
 use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::StandardNormal;
 
@@ -37,9 +38,8 @@ fn the_bridge_by_conditioning_is_the_chapter_kernel() {
 fn balance_makes_every_log_weight_equal_log_z() {
     let (s2, sigma2, steps) = (2.5, 0.8, 4);
     let log_z = 0.5 * (2.0 * std::f64::consts::PI * s2).ln();
-    let var = destroy_then_generate::diffusion_samplers::sampler_diagram::level_variances(
-        s2, sigma2, steps,
-    );
+    let var =
+        destroy_then_generate::sampling_without_data::diagrams::level_variances(s2, sigma2, steps);
     let mut rng = seeded_rng(7);
     let mut fresh_weights = Vec::new();
     for _ in 0..2_000 {
@@ -48,7 +48,7 @@ fn balance_makes_every_log_weight_equal_log_z() {
         let mut x = 0.0;
         for n in 0..steps {
             let (c, v) =
-                destroy_then_generate::diffusion_samplers::sampler_diagram::exact_generation_step(
+                destroy_then_generate::sampling_without_data::diagrams::exact_generation_step(
                     &var, n,
                 );
             x = c * x + v.sqrt() * normal(&mut rng);
@@ -159,8 +159,8 @@ fn log_mean_exp_estimates_a_known_normaliser_with_an_honest_error() {
 
 #[test]
 fn diversity_of_a_square_is_its_mean_side_and_diagonal() {
-    use destroy_then_generate::diffusion_samplers::targets::mean_pairwise_distance;
     use destroy_then_generate::ndarray::array;
+    use destroy_then_generate::sampling_without_data::targets::mean_pairwise_distance;
     let square = array![[0.0f32, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]];
     let expected = (4.0 + 2.0 * 2f64.sqrt()) / 6.0;
     assert!((mean_pairwise_distance(&square, 4) - expected).abs() < 1e-6);

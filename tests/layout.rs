@@ -1,6 +1,7 @@
 //! The crate's layout rules, read off its source: `unsafe` lives only in the CPU
-//! accelerator, the chapters' sampler code does not import the accelerator (only the
-//! trainer picks it), and nothing imports the command line (no import circles with it).
+//! accelerator, the chapters' sampler code does not import the accelerator (it makes
+//! itself the CPU's default evaluator), and nothing imports the command line (no import
+//! circles with it); no chapter imports a later one, and the shared pieces import none.
 
 use std::path::{Path, PathBuf};
 
@@ -42,9 +43,11 @@ fn unsafe_code_lives_only_in_the_cpu_accelerator() {
     assert!(outside.is_empty(), "unsafe outside fast_cpu: {outside:?}");
 }
 
+/// The accelerator makes itself the CPU's default (it implements `SamplerDevice` for
+/// `Cpu`), so no chapter's code, the trainer included, needs to name it.
 #[test]
-fn only_the_trainer_and_the_binary_name_the_cpu_accelerator() {
-    let allowed = ["lib.rs", "main.rs", "diffusion_samplers/train.rs"];
+fn only_the_binary_names_the_cpu_accelerator() {
+    let allowed = ["lib.rs", "main.rs"];
     let importers: Vec<_> = code_lines()
         .into_iter()
         .filter(|(file, line)| {
@@ -65,6 +68,70 @@ fn nothing_imports_the_command_line() {
     assert!(importers.is_empty(), "{importers:?}");
 }
 
+/// Every chapter's module, in the book's reading order. Part III's chapters "Results" and
+/// "Scaling up" are still `diffusion_samplers` (its sweep, `reproduce`, also writes the
+/// files of "Adaptive destruction"), until they get modules of their own.
+const CHAPTERS_IN_READING_ORDER: [&str; 13] = [
+    "learning_by_withholding",
+    "exploration",
+    "destroying_and_generating",
+    "mashing_everything",
+    "shuffling_everything",
+    "beyond_markov",
+    "about_the_diagrams",
+    "sampling_without_data",
+    "adaptive_destruction",
+    "diffusion_samplers",
+    "denoisers_and_scores",
+    "easy_to_hard",
+    "collapse_and_refine",
+];
+
+/// The chapter modules a code line names by a `crate::` path.
+fn chapters_named(line: &str) -> Vec<&'static str> {
+    CHAPTERS_IN_READING_ORDER
+        .into_iter()
+        .filter(|c| line.contains(&format!("crate::{c}")))
+        .collect()
+}
+
+#[test]
+fn no_chapter_imports_a_later_chapter() {
+    let mut offenders = Vec::new();
+    for (file, line) in code_lines() {
+        let Some(position) = CHAPTERS_IN_READING_ORDER
+            .iter()
+            .position(|c| file.starts_with(&format!("{c}/")))
+        else {
+            continue;
+        };
+        let later = &CHAPTERS_IN_READING_ORDER[position + 1..];
+        if chapters_named(&line).iter().any(|c| later.contains(c)) {
+            offenders.push((file, line));
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:?}");
+}
+
+/// A new folder under `src/` is a chapter, and must take its place in the reading order,
+/// unless it is one of the shared pieces.
+#[test]
+fn every_chapter_module_is_in_the_reading_order() {
+    let shared_folders = ["diagram", "fast_cpu", "numbers", "plot"];
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut folders: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .filter(|name| !shared_folders.contains(&name.as_str()))
+        .collect();
+    folders.sort();
+    let mut chapters = CHAPTERS_IN_READING_ORDER.map(String::from).to_vec();
+    chapters.sort();
+    assert_eq!(folders, chapters);
+}
+
 #[test]
 fn shared_pieces_import_no_chapter() {
     // `diagram` still draws chapter "Destroying and generating"'s channels (open work).
@@ -77,26 +144,10 @@ fn shared_pieces_import_no_chapter() {
         "numbers/",
         "notebook.rs",
     ];
-    let chapters = [
-        "about_the_diagrams",
-        "beyond_markov",
-        "destroying_and_generating",
-        "mashing_everything",
-        "shuffling_everything",
-        "diffusion_samplers",
-        "denoisers_and_scores",
-        "easy_to_hard",
-        "collapse_and_refine",
-        "learning_by_withholding",
-        "exploration",
-    ];
     let importers: Vec<_> = code_lines()
         .into_iter()
         .filter(|(file, line)| {
-            shared.iter().any(|s| file.starts_with(s))
-                && chapters
-                    .iter()
-                    .any(|c| line.contains(&format!("crate::{c}")))
+            shared.iter().any(|s| file.starts_with(s)) && !chapters_named(line).is_empty()
         })
         .collect();
     assert!(importers.is_empty(), "{importers:?}");

@@ -4,20 +4,20 @@
 //! part really moves.
 
 use destroy_then_generate::dfdx::prelude::*;
-use destroy_then_generate::diffusion_samplers::kernels::{
+use destroy_then_generate::fast_cpu::FusedCpu;
+use destroy_then_generate::sampling_without_data::device;
+use destroy_then_generate::sampling_without_data::kernels::{
     Destruction, KernelConfig, LearnedParts, SamplerNets,
 };
-use destroy_then_generate::diffusion_samplers::network::{Evaluator, PlainDfdx, Rows};
-use destroy_then_generate::diffusion_samplers::{device, Dev};
-use destroy_then_generate::fast_cpu::FusedCpu;
+use destroy_then_generate::sampling_without_data::network::{Evaluator, PlainDfdx, Rows};
 
 const D: usize = 2;
 const ROWS: usize = 12;
 
 /// A sampler whose generation and destruction heads output non-zero values.
-fn randomised_nets<P: Evaluator>() -> SamplerNets<D, f32, Dev, P> {
+fn randomised_nets<P: Evaluator<Cpu>>() -> SamplerNets<D, f32, Cpu, P> {
     let dev = device(11);
-    let mut nets = SamplerNets::<D, f32, Dev, P>::build(&dev);
+    let mut nets = SamplerNets::<D, f32, Cpu, P>::build(&dev);
     for head in [&mut nets.generation.head, &mut nets.destruction.head] {
         for layer in [&mut head.mean, &mut head.log_var] {
             layer.weight = dev.sample_normal::<Rank2<D, 64>>() * 0.3;
@@ -36,7 +36,7 @@ fn config(parts: LearnedParts) -> KernelConfig {
     }
 }
 
-fn rows(dev: &Dev) -> (Rows<D, NoneTape>, Vec<usize>) {
+fn rows(dev: &Cpu) -> (Rows<D, Cpu, NoneTape>, Vec<usize>) {
     let x = dev.tensor_from_vec(
         (0..ROWS * D)
             .map(|k| (k as f32 * 0.37).sin() * 3.0)
@@ -47,8 +47,8 @@ fn rows(dev: &Dev) -> (Rows<D, NoneTape>, Vec<usize>) {
 }
 
 /// Mean and log-variance of the destruction at the test rows.
-fn destruction<P: Evaluator>(
-    nets: &SamplerNets<D, f32, Dev, P>,
+fn destruction<P: Evaluator<Cpu>>(
+    nets: &SamplerNets<D, f32, Cpu, P>,
     config: &KernelConfig,
 ) -> [Vec<f32>; 2] {
     let (x, steps) = rows(&device(0));
@@ -140,7 +140,7 @@ fn a_tied_variance_is_the_generation_correction_on_the_bridge() {
 /// The tie is one set of parameters for both directions: a loss on the destruction's
 /// log-variance alone must reach the generation network's trunk, whichever way the
 /// network is evaluated.
-fn assert_tied_variance_trains_the_generation_trunk<P: Evaluator>() {
+fn assert_tied_variance_trains_the_generation_trunk<P: Evaluator<Cpu>>() {
     let nets = randomised_nets::<P>();
     let config = config(LearnedParts::MeanTiedVariance);
     let (x, steps) = rows(&device(0));

@@ -2,8 +2,8 @@
 //! exact assignment solver against brute force, W2 against closed forms, and the MMD
 //! estimator against closed forms and the Gaussian population value.
 
-use destroy_then_generate::diffusion_samplers::mmd::{mmd_rbf, DEFAULT_BANDWIDTHS};
-use destroy_then_generate::diffusion_samplers::transport::{optimal_assignment, wasserstein2};
+use destroy_then_generate::sampling_without_data::mmd::{mmd_rbf, DEFAULT_BANDWIDTHS};
+use destroy_then_generate::sampling_without_data::transport::{optimal_assignment, wasserstein2};
 use ndarray::{Array2, Axis};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::seq::SliceRandom;

@@ -1,7 +1,6 @@
 //! The reproduction's bookkeeping against exact answers: which runs the claims need, how
 //! seeds are summarised and paired, and how claim lists are parsed.
 
-use destroy_then_generate::diffusion_samplers::kernels::Destruction;
 use destroy_then_generate::diffusion_samplers::reproduce::claims::{
     base_config, run_id, stability_variants, Claim, H1_STEPS, H4_OBJECTIVES, H4_STEPS, H6_LATENTS,
     SEEDS, TARGETS,
@@ -11,6 +10,7 @@ use destroy_then_generate::diffusion_samplers::reproduce::summary::{
     paired_wins, Metric, SeedValues,
 };
 use destroy_then_generate::report::Scale;
+use destroy_then_generate::sampling_without_data::kernels::Destruction;
 use std::collections::BTreeSet;
 
 #[test]

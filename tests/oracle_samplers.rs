@@ -9,21 +9,21 @@ mod common;
 use common::assert_mean_within_5_se;
 use destroy_then_generate::dfdx::nn::modules;
 use destroy_then_generate::dfdx::prelude::*;
-use destroy_then_generate::diffusion_samplers::evaluate::{log_mean_exp, Evaluation};
-use destroy_then_generate::diffusion_samplers::kernels::{
-    Destruction, GaussianRows, KernelConfig, SamplerNets,
-};
-use destroy_then_generate::diffusion_samplers::network::Rows;
-use destroy_then_generate::diffusion_samplers::objectives::Objective;
-use destroy_then_generate::diffusion_samplers::parameters::{gradient_norm, Adam};
-use destroy_then_generate::diffusion_samplers::replay::ReplayBuffer;
-use destroy_then_generate::diffusion_samplers::targets::{Gaussian, Gmm};
-use destroy_then_generate::diffusion_samplers::train::{Checkpoint, TrainConfig, Trainer};
-use destroy_then_generate::diffusion_samplers::{device, Dev, Points, Target, Values};
 use destroy_then_generate::fast_cpu::FusedCpu;
 use destroy_then_generate::ndarray::{Array1, Array2};
 use destroy_then_generate::progress::Progress;
 use destroy_then_generate::sampling::seeded_rng;
+use destroy_then_generate::sampling_without_data::evaluate::{log_mean_exp, Evaluation};
+use destroy_then_generate::sampling_without_data::kernels::{
+    Destruction, GaussianRows, KernelConfig, SamplerNets,
+};
+use destroy_then_generate::sampling_without_data::network::Rows;
+use destroy_then_generate::sampling_without_data::objectives::Objective;
+use destroy_then_generate::sampling_without_data::parameters::{gradient_norm, Adam};
+use destroy_then_generate::sampling_without_data::replay::ReplayBuffer;
+use destroy_then_generate::sampling_without_data::targets::{Gaussian, Gmm};
+use destroy_then_generate::sampling_without_data::train::{Checkpoint, TrainConfig, Trainer};
+use destroy_then_generate::sampling_without_data::{device, Points, Target, Values};
 use std::f64::consts::PI;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -44,7 +44,7 @@ fn kernel(steps: usize, sigma2: f64, destruction: Destruction) -> KernelConfig {
     }
 }
 
-fn rows<const D: usize>(dev: &Dev, values: &[f32]) -> Rows<D, NoneTape> {
+fn rows<const D: usize>(dev: &Cpu, values: &[f32]) -> Rows<D, Cpu, NoneTape> {
     dev.tensor_from_vec(values.to_vec(), (values.len() / D, Const::<D>))
 }
 
@@ -102,7 +102,7 @@ fn gaussian_rows_log_density_matches_the_closed_form() {
     let x = [
         0.3f32, 1.0, 0.0, -1.5, 3.1, 2.0, 9.0, -6.5, 0.0, 0.0, 0.0, 0.0,
     ];
-    let kernel = GaussianRows::<3, NoneTape> {
+    let kernel = GaussianRows::<3, Cpu, NoneTape> {
         mean: rows::<3>(&dev, &mean),
         log_var: rows::<3>(&dev, &log_var),
     };
@@ -139,7 +139,7 @@ fn fresh_sampler_log_weights_equal_log_z_on_every_trajectory() {
     // terms of size ≤ 10: ~1e-5; 1e-3 leaves room.
     const D: usize = 3;
     let c = 1.7;
-    let nets = SamplerNets::<D, f32, Dev>::new(&device(7));
+    let nets = SamplerNets::<D, f32, Cpu>::new(&device(7));
     for sigma2 in [5.0f64, 0.7] {
         let sigma = sigma2.sqrt() as f32;
         let target = Gaussian::new(vec![0.0; D], vec![sigma; D]).with_log_z(c);
@@ -177,7 +177,7 @@ fn bridge_marginals_match_the_reference_walk() {
     const D: usize = 2;
     let (steps, sigma2, n) = (5, 5.0f64, 20_000);
     let config = kernel(steps, sigma2, Destruction::Fixed);
-    let nets = SamplerNets::<D, f32, Dev>::new(&device(3));
+    let nets = SamplerNets::<D, f32, Cpu>::new(&device(3));
     let mut rng = seeded_rng(21);
     let sigma = sigma2.sqrt() as f32;
     let x_final = Gaussian::new(vec![0.0; D], vec![sigma; D])
@@ -218,7 +218,7 @@ fn fresh_learned_destruction_is_the_bridge() {
     // Zero heads: the learned mean shift is M·tanh(0) = 0 and the log-variance correction
     // R_b·tanh(0) = 0, both exactly, so log p← must agree with the bridge's to rounding.
     const D: usize = 2;
-    let nets = SamplerNets::<D, f32, Dev>::new(&device(5));
+    let nets = SamplerNets::<D, f32, Cpu>::new(&device(5));
     for shared_backbone in [false, true] {
         for steps in [2, 5, 10] {
             let fixed = kernel(steps, 5.0, Destruction::Fixed);
@@ -337,7 +337,7 @@ fn gaussian_target_is_learned_with_learned_destruction_and_tlm() {
 /// trained by that loss (a detached destruction log-density would leave it at the bridge).
 #[test]
 fn gaussian_target_is_learned_jointly_without_a_target_network() {
-    use destroy_then_generate::diffusion_samplers::parameters::weights;
+    use destroy_then_generate::sampling_without_data::parameters::weights;
     let target = Gaussian::new(vec![1.0, -1.0], vec![1.0, 0.5]).with_log_z(ORACLE_LOG_Z);
     let config = TrainConfig {
         target_network: false,
@@ -847,12 +847,12 @@ fn divergence_is_reported_as_an_error_naming_the_iteration() {
 fn adam_first_step_is_lr_times_sign_and_clipping_scales_to_max_norm() {
     let dev = device(9);
     // loss = w·x + b has gradients ∂/∂w = x, ∂/∂b = 1 (written out below).
-    let gradient_of = |model: &modules::Linear<3, 1, f32, Dev>, x: [f32; 3]| {
+    let gradient_of = |model: &modules::Linear<3, 1, f32, Cpu>, x: [f32; 3]| {
         let input = dev.tensor(x);
         let loss = model.forward(input.traced(model.alloc_grads())).sum();
         loss.backward()
     };
-    let params = |model: &modules::Linear<3, 1, f32, Dev>| {
+    let params = |model: &modules::Linear<3, 1, f32, Cpu>| {
         let mut p: Vec<f64> = model.weight.as_vec().iter().map(|&v| v as f64).collect();
         p.push(model.bias.as_vec()[0] as f64);
         p
@@ -972,14 +972,14 @@ fn a_non_finite_gradient_leaves_parameters_and_moments_untouched() {
 /// nothing.) The learned log Z is left out: it is updated after the average.
 #[test]
 fn the_target_network_is_a_polyak_average_of_the_online_one() {
-    use destroy_then_generate::diffusion_samplers::parameters::weights;
+    use destroy_then_generate::sampling_without_data::parameters::weights;
     let target = Gaussian::new(vec![1.0, -1.0], vec![1.0, 0.5]).with_log_z(ORACLE_LOG_Z);
     let config = gaussian_config(Destruction::Learned, Objective::Tb, 3);
     let rho = config.polyak as f32;
     assert!(rho > 0.0 && rho < 0.5, "the test needs a small Polyak rate");
     let mut trainer = Trainer::<2>::new(config, &target).unwrap();
     trainer.run(&target, 1, &mut Progress::hidden()).unwrap();
-    let kernels = |nets: &SamplerNets<2, f32, Dev, FusedCpu>| {
+    let kernels = |nets: &SamplerNets<2, f32, Cpu, FusedCpu>| {
         let mut w = weights(&nets.generation);
         w.extend(weights(&nets.destruction));
         w

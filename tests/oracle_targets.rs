@@ -5,12 +5,12 @@
 
 mod common;
 use common::assert_mean_within_5_se;
-use destroy_then_generate::diffusion_samplers::targets::{
-    builtin, Funnel, Gaussian, Gmm, Manywell, BUILTIN_TARGETS,
-};
-use destroy_then_generate::diffusion_samplers::{log_density_values, Target};
 use destroy_then_generate::ndarray::{s, Array1, Array2};
 use destroy_then_generate::sampling::seeded_rng;
+use destroy_then_generate::sampling_without_data::targets::{
+    builtin, Funnel, Gaussian, Gmm, Manywell, BUILTIN_TARGETS,
+};
+use destroy_then_generate::sampling_without_data::{log_density_values, Target};
 use std::f64::consts::PI;
 
 /// `log N(x; m, s²)` in f64, written out independently of the crate.
@@ -361,7 +361,7 @@ fn builtin_names_build_their_targets_and_reject_others() {
 
 #[test]
 fn latent_task_log_density_is_prior_plus_log_reward() {
-    use destroy_then_generate::diffusion_samplers::targets::LatentClassifier;
+    use destroy_then_generate::sampling_without_data::targets::LatentClassifier;
     use ndarray_rand::rand::Rng;
     let task = LatentClassifier::new(16);
     let mut rng = seeded_rng(3);

@@ -2,7 +2,7 @@
 //! diagram, checked where balance holds exactly and where it visibly fails.
 
 use destroy_then_generate::diagram::ClaimKind;
-use destroy_then_generate::diffusion_samplers::sampler_diagram::*;
+use destroy_then_generate::sampling_without_data::diagrams::*;
 
 #[test]
 fn when_the_target_is_the_reference_walk_the_exact_generation_is_the_walk() {

@@ -18,11 +18,11 @@
 use super::activation::{gelu, gelu_in_place};
 use super::partner;
 use crate::dfdx::prelude::*;
-use crate::diffusion_samplers::network::{
+use crate::sampling_without_data::network::{
     Backbone, Evaluator, GaussianHead, HeadOutput, Hidden, Rows, WIDTH,
 };
-use crate::diffusion_samplers::values::values;
-use crate::diffusion_samplers::Dev;
+use crate::sampling_without_data::train::SamplerDevice;
+use crate::sampling_without_data::values::values;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{concatenate, s, Array1, Array2, ArrayView2, Axis};
 use std::ops::Range;
@@ -56,8 +56,8 @@ impl Affine {
 
 /// A layer's weight and bias tensors.
 type Parameters<'a, const I: usize, const O: usize> = (
-    &'a Tensor<Rank2<O, I>, f32, Dev>,
-    &'a Tensor<Rank1<O>, f32, Dev>,
+    &'a Tensor<Rank2<O, I>, f32, Cpu>,
+    &'a Tensor<Rank1<O>, f32, Cpu>,
 );
 
 /// [`gelu_in_place`] over a standard-layout block; with `with_slope`, also returns its
@@ -210,7 +210,7 @@ struct NetworkParameters<'a, const D: usize> {
 }
 
 impl<'a, const D: usize> NetworkParameters<'a, D> {
-    fn of(backbone: &'a Backbone<D, f32, Dev>, head: &'a GaussianHead<D, f32, Dev>) -> Self {
+    fn of(backbone: &'a Backbone<D, f32, Cpu>, head: &'a GaussianHead<D, f32, Cpu>) -> Self {
         NetworkParameters {
             state: (&backbone.state.weight, &backbone.state.bias),
             hidden1: (&backbone.hidden1.weight, &backbone.hidden1.bias),
@@ -238,7 +238,7 @@ impl<'a, const D: usize> NetworkParameters<'a, D> {
     /// Adds the blocks' weight and bias gradients to dfdx's gradient store.
     fn add_gradients(
         &self,
-        grads: &mut Gradients<f32, Dev>,
+        grads: &mut Gradients<f32, Cpu>,
         blocks: &[BlockGradients],
     ) -> Result<(), CpuError> {
         for block in blocks {
@@ -261,7 +261,7 @@ impl<'a, const D: usize> NetworkParameters<'a, D> {
 }
 
 fn add_layer<const I: usize, const O: usize>(
-    grads: &mut Gradients<f32, Dev>,
+    grads: &mut Gradients<f32, Cpu>,
     (weight, bias): Parameters<'_, I, O>,
     (weight_grad, bias_grad): &(Array2<f32>, Array1<f32>),
 ) -> Result<(), CpuError> {
@@ -277,7 +277,7 @@ fn add_layer<const I: usize, const O: usize>(
 }
 
 /// Rows of a tensor as an array.
-fn array<const C: usize, T>(rows: &Tensor<(usize, Const<C>), f32, Dev, T>) -> Array2<f32> {
+fn array<const C: usize, T>(rows: &Tensor<(usize, Const<C>), f32, Cpu, T>) -> Array2<f32> {
     Array2::from_shape_vec((rows.shape().0, C), values(rows)).expect("row shape")
 }
 
@@ -285,32 +285,37 @@ fn array<const C: usize, T>(rows: &Tensor<(usize, Const<C>), f32, Dev, T>) -> Ar
 #[derive(Clone, Copy, Debug, Default)]
 pub struct FusedCpu;
 
-impl Evaluator for FusedCpu {
-    fn gelu<S: Shape, T: Tape<f32, Dev>>(x: Tensor<S, f32, Dev, T>) -> Tensor<S, f32, Dev, T> {
+/// On the CPU a trainer evaluates its networks with [`FusedCpu`] unless told otherwise.
+impl SamplerDevice for Cpu {
+    type Evaluator = FusedCpu;
+}
+
+impl Evaluator<Cpu> for FusedCpu {
+    fn gelu<S: Shape, T: Tape<f32, Cpu>>(x: Tensor<S, f32, Cpu, T>) -> Tensor<S, f32, Cpu, T> {
         gelu(x)
     }
 
-    fn head_outputs<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
-        backbone: &Backbone<D, f32, Dev>,
-        head: &GaussianHead<D, f32, Dev>,
-        x: Rows<D, T>,
-        table: Hidden<T>,
+    fn head_outputs<const D: usize, T: Tape<f32, Cpu> + Merge<T>>(
+        backbone: &Backbone<D, f32, Cpu>,
+        head: &GaussianHead<D, f32, Cpu>,
+        x: Rows<D, Cpu, T>,
+        table: Hidden<Cpu, T>,
         index: &[usize],
-    ) -> HeadOutput<D, T> {
+    ) -> HeadOutput<D, Cpu, T> {
         backbone.head_outputs_split(head, x, table, index, SPLIT_FROM_ROWS)
     }
 }
 
-impl<const D: usize> Backbone<D, f32, Dev> {
+impl<const D: usize> Backbone<D, f32, Cpu> {
     /// [`FusedCpu::head_outputs`], splitting the rows in two from `split_from`.
-    fn head_outputs_split<T: Tape<f32, Dev> + Merge<T>>(
+    fn head_outputs_split<T: Tape<f32, Cpu> + Merge<T>>(
         &self,
-        head: &GaussianHead<D, f32, Dev>,
-        x: Rows<D, T>,
-        table: Hidden<T>,
+        head: &GaussianHead<D, f32, Cpu>,
+        x: Rows<D, Cpu, T>,
+        table: Hidden<Cpu, T>,
         index: &[usize],
         split_from: usize,
-    ) -> HeadOutput<D, T> {
+    ) -> HeadOutput<D, Cpu, T> {
         let (x, x_tape) = x.split_tape();
         let (table, table_tape) = table.split_tape();
         let mut tape = x_tape.merge(table_tape);
@@ -384,21 +389,21 @@ impl<const D: usize> Backbone<D, f32, Dev> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diffusion_samplers::network::PlainDfdx;
+    use crate::sampling_without_data::network::PlainDfdx;
 
     /// A 2-D network with random (not zero) head weights, and its inputs.
     struct Case {
-        backbone: Backbone<2, f32, Dev>,
-        head: GaussianHead<2, f32, Dev>,
-        x: Rows<2, NoneTape>,
-        table: Hidden<NoneTape>,
+        backbone: Backbone<2, f32, Cpu>,
+        head: GaussianHead<2, f32, Cpu>,
+        x: Rows<2, Cpu, NoneTape>,
+        table: Hidden<Cpu, NoneTape>,
         index: Vec<usize>,
-        weights: [Rows<2, NoneTape>; 2],
+        weights: [Rows<2, Cpu, NoneTape>; 2],
     }
 
     fn case(rows: usize) -> Case {
-        let dev: Dev = Dev::seed_from_u64(3);
-        let mut head = GaussianHead::<2, f32, Dev>::build(&dev);
+        let dev: Cpu = Cpu::seed_from_u64(3);
+        let mut head = GaussianHead::<2, f32, Cpu>::build(&dev);
         for layer in [&mut head.mean, &mut head.log_var] {
             layer.weight = dev.sample_normal();
             layer.bias = dev.sample_normal();
@@ -418,9 +423,9 @@ mod tests {
     fn values_and_gradients(
         c: &Case,
         run: impl Fn(
-            Rows<2, OwnedTape<f32, Dev>>,
-            Hidden<OwnedTape<f32, Dev>>,
-        ) -> HeadOutput<2, OwnedTape<f32, Dev>>,
+            Rows<2, Cpu, OwnedTape<f32, Cpu>>,
+            Hidden<Cpu, OwnedTape<f32, Cpu>>,
+        ) -> HeadOutput<2, Cpu, OwnedTape<f32, Cpu>>,
     ) -> Vec<Vec<f32>> {
         let out = run(c.x.leaky_trace(), c.table.leaky_trace());
         let mut all = vec![out.mean.as_vec(), out.log_var.as_vec()];

@@ -11,12 +11,12 @@ use super::findings;
 use super::rules::sign_test_p_value;
 use super::summary::{self, h3_curve, Metric, Runs, H3_TARGETS};
 use super::sweep::{stored_record, RunRecord};
-use crate::diffusion_samplers::kernels::Destruction;
-use crate::diffusion_samplers::targets::{builtin, BuiltinTarget, LatentClassifier};
 use crate::plot::{self, Line};
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use crate::run_store::RunStore;
 use crate::sampling::seeded_rng;
+use crate::sampling_without_data::kernels::Destruction;
+use crate::sampling_without_data::targets::{builtin, BuiltinTarget, LatentClassifier};
 use ndarray::Array2;
 use plotters::prelude::SeriesLabelPosition::{LowerRight, UpperLeft};
 

@@ -1,10 +1,10 @@
 //! The claims of "Adaptive Destruction Processes for Diffusion Samplers" that chapter
 //! "Results" tests, and the training runs each one needs.
 
-use crate::diffusion_samplers::kernels::{Destruction, LearnedParts};
-use crate::diffusion_samplers::objectives::Objective;
-use crate::diffusion_samplers::train::TrainConfig;
 use crate::report::Scale;
+use crate::sampling_without_data::kernels::{Destruction, LearnedParts};
+use crate::sampling_without_data::objectives::Objective;
+use crate::sampling_without_data::train::TrainConfig;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -11,10 +11,10 @@ use super::decoupled_variances::h7_verdict;
 use super::rules::ElboCurve;
 use super::summary::{h1_verdict, h2_verdict, h3_verdict, Runs, Verdict, H3_STEPS, H3_TARGETS};
 use super::sweep::RunRecord;
-use crate::diffusion_samplers::kernels::{Destruction, LearnedParts};
-use crate::diffusion_samplers::train::TrainConfig;
 use crate::plot::{self, Line};
 use crate::report::Scale;
+use crate::sampling_without_data::kernels::{Destruction, LearnedParts};
+use crate::sampling_without_data::train::TrainConfig;
 use plotters::prelude::SeriesLabelPosition::LowerRight;
 use plotters::prelude::{IntoTextStyle, WHITE};
 
@@ -75,10 +75,7 @@ impl Configuration {
 
     /// The ELBO curve of each stored seed (`None`: diverged).
     pub fn curves(&self, runs: &Runs) -> Vec<ElboCurve> {
-        self.stored(runs)
-            .iter()
-            .map(|r| r.elbo_curve())
-            .collect()
+        self.stored(runs).iter().map(|r| r.elbo_curve()).collect()
     }
 
     /// The criterion, once every seed is stored.

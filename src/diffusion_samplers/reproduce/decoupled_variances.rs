@@ -5,8 +5,8 @@
 use super::claims::{h7_cells, h7_config, parts_name, H7_PARTS};
 use super::rules::{self, Pair};
 use super::summary::{h1_metrics, row, sampler, table_header, Metric, Runs, Verdict};
-use crate::diffusion_samplers::kernels::LearnedParts;
-use crate::diffusion_samplers::train::TrainConfig;
+use crate::sampling_without_data::kernels::LearnedParts;
+use crate::sampling_without_data::train::TrainConfig;
 
 /// H7's run of `parts` on `target` at `steps`, for each seed.
 fn arm(

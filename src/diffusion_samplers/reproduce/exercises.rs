@@ -1,7 +1,7 @@
 //! Solutions to the exercises of chapters "Results" and "Scaling up" (asserted by
 //! `tests/exercises_samplers.rs`).
 
-use crate::diffusion_samplers::evaluate::log_mean_exp;
+use crate::sampling_without_data::evaluate::log_mean_exp;
 use ndarray::Array1;
 
 /// "Results", exercise 1: the two-sided exact sign test on paired seeds — the one every

@@ -8,9 +8,9 @@ use super::claims::{
 };
 use super::rules::{self, format_p, Pair, Paired, Sampler};
 use super::summary::{h1_metrics, h2_targets, h3_targets, h5_samplers, Metric, Runs, MODE_SHARE};
-use crate::diffusion_samplers::kernels::Destruction;
-use crate::diffusion_samplers::objectives::Objective;
 use crate::report::Scale;
+use crate::sampling_without_data::kernels::Destruction;
+use crate::sampling_without_data::objectives::Objective;
 
 /// "in every seed", "in no seed" or "in k of n seeds".
 pub fn seeds_phrase(k: usize, n: usize) -> String {
@@ -344,7 +344,7 @@ pub fn first_look(runs: &Runs) -> String {
 /// fact that convergence has not been checked.
 pub fn budget(scale: Scale) -> String {
     let c = base_config("25gmm", 5, Destruction::Fixed, 0, scale);
-    let (reference, _) = crate::diffusion_samplers::experiment::configs(scale, 0);
+    let (reference, _) = crate::sampling_without_data::experiment::configs(scale, 0);
     let ratio = (reference.iterations * reference.batch) as f64 / (c.iterations * c.batch) as f64;
     format!(
         "Every run trains for {} iterations at batch {}: {ratio:.0}× fewer sampled trajectories than the single sampler of chapter \"Sampling without data\" ({} iterations at batch {}). No convergence criterion has been applied to these runs, so we do not know that they have converged: the verdicts of this short sweep describe samplers at this budget, not converged ones, and a longer budget can change a verdict, not only sharpen it. The convergence sweep at the end of chapter \"Results\" runs H1–H3 again, with a criterion.",

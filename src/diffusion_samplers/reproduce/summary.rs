@@ -7,9 +7,9 @@ use super::claims::{
 };
 use super::rules::{self, Decision, H2Target, H3Target, H4aSteps, Pair, Paired, Sampler};
 use super::sweep::RunRecord;
-use crate::diffusion_samplers::kernels::Destruction;
-use crate::diffusion_samplers::train::TrainConfig;
 use crate::report::Scale;
+use crate::sampling_without_data::kernels::Destruction;
+use crate::sampling_without_data::train::TrainConfig;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -33,8 +33,8 @@ pub enum Metric {
     ModesCovered,
 }
 
-use crate::diffusion_samplers::training_run;
-pub use crate::diffusion_samplers::training_run::MODE_SHARE;
+use crate::sampling_without_data::training_run;
+pub use crate::sampling_without_data::training_run::MODE_SHARE;
 
 /// Modes holding at least [`MODE_SHARE`] of a finished run's samples, and the number of
 /// modes (mixture targets only).
@@ -616,7 +616,7 @@ pub fn h4_table(runs: &Runs) -> String {
 
 /// H4's verdicts: second-moment objectives vs reverse KL, and TLM at large `T`.
 pub fn h4_verdicts(runs: &Runs) -> [Verdict; 2] {
-    use crate::diffusion_samplers::objectives::Objective;
+    use crate::sampling_without_data::objectives::Objective;
     let at = |o: Objective, steps: usize| {
         sampler(runs, &H4_COLUMNS, |s| {
             objective_config(o, steps, s, runs.scale)

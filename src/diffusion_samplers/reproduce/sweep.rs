@@ -4,10 +4,12 @@
 //! configuration and the engine that trained it ([`engine_fingerprint`]).
 
 use super::claims::RunSpec;
-use crate::diffusion_samplers::targets::{mean_pairwise_distance, BuiltinTarget, LatentClassifier};
-use crate::diffusion_samplers::training_run::{train_builtin, RunOutcome};
 use crate::progress::Progress;
 use crate::run_store::{Keyed, RunStore};
+use crate::sampling_without_data::targets::{
+    mean_pairwise_distance, BuiltinTarget, LatentClassifier,
+};
+use crate::sampling_without_data::training_run::{train_builtin, RunOutcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -95,7 +97,7 @@ impl RunRecord {
 pub fn engine_fingerprint() -> &'static str {
     static FINGERPRINT: OnceLock<String> = OnceLock::new();
     FINGERPRINT.get_or_init(|| {
-        let mut config = crate::diffusion_samplers::train::TrainConfig {
+        let mut config = crate::sampling_without_data::train::TrainConfig {
             target: "25gmm".into(),
             iterations: 4,
             batch: 16,
@@ -105,7 +107,7 @@ pub fn engine_fingerprint() -> &'static str {
             ..Default::default()
         };
         config.kernel.steps = 3;
-        config.kernel.destruction = crate::diffusion_samplers::kernels::Destruction::Learned;
+        config.kernel.destruction = crate::sampling_without_data::kernels::Destruction::Learned;
         let record = run_record(&RunSpec::new(config), String::new())
             .expect("the fingerprint run trains")
             .without_timing();
@@ -277,7 +279,7 @@ pub fn sweep(
 /// A run's cost in network rows, for the sweep's progress and time estimate: a run's time
 /// grows with iterations, batch and steps (a learned destruction about doubles it, which
 /// the estimate ignores).
-fn work(config: &crate::diffusion_samplers::train::TrainConfig) -> u64 {
+fn work(config: &crate::sampling_without_data::train::TrainConfig) -> u64 {
     (config.iterations * config.batch * config.kernel.steps) as u64
 }
 

@@ -1,7 +1,7 @@
 //! Chapter "Sampling without data": the runs behind its figures, tables and numbers.
 
+use super::diagrams::sampler_diagram;
 use super::run_files::run_files;
-use super::sampler_diagram::sampler_diagram;
 use super::targets::builtin;
 use super::train::TrainConfig;
 use super::training_run::{modes_covered, train_builtin, RunOutcome};
@@ -167,17 +167,14 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
                 number(results.on_policy.last.as_ref().map(|e| e.log_z_hat)),
             ),
             ("log_9_over_25", format!("{:.3}", (9.0f64 / 25.0).ln())),
-            (
-                "diagram_steps",
-                super::sampler_diagram::DIAGRAM_STEPS.to_string(),
-            ),
+            ("diagram_steps", super::diagrams::DIAGRAM_STEPS.to_string()),
             (
                 "diagram_target_var",
-                super::sampler_diagram::DIAGRAM_TARGET_VAR.to_string(),
+                super::diagrams::DIAGRAM_TARGET_VAR.to_string(),
             ),
             (
                 "diagram_sigma2",
-                super::sampler_diagram::DIAGRAM_SIGMA2.to_string(),
+                super::diagrams::DIAGRAM_SIGMA2.to_string(),
             ),
             ("diagram_draws", DIAGRAM_DRAWS.to_string()),
             ("ks_alpha", crate::diagram::KS_ALPHA.to_string()),

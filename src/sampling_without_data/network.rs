@@ -1,7 +1,6 @@
 //! The network behind both kernels: a state embedding plus a sinusoidal time embedding,
 //! a small GELU trunk, and a Gaussian head (mean and log-variance) initialised to zero.
 
-use super::Dev;
 use crate::dfdx::nn::modules::Linear;
 use crate::dfdx::prelude::*;
 
@@ -10,10 +9,10 @@ pub const WIDTH: usize = 64;
 /// Number of fixed frequencies in the time embedding.
 pub const HARMONICS: usize = 64;
 
-/// A batch of rows of a `D`-dimensional state.
-pub type Rows<const D: usize, T> = Tensor<(usize, Const<D>), f32, Dev, T>;
-/// A batch of hidden features.
-pub type Hidden<T> = Tensor<(usize, Const<WIDTH>), f32, Dev, T>;
+/// A batch of rows of a `D`-dimensional state, on device `Dv`.
+pub type Rows<const D: usize, Dv, T> = Tensor<(usize, Const<D>), f32, Dv, T>;
+/// A batch of hidden features, on device `Dv`.
+pub type Hidden<Dv, T> = Tensor<(usize, Const<WIDTH>), f32, Dv, T>;
 
 /// Time embedding: features `[sin(f_k t + φ_k), cos(f_k t + φ_k)]` for fixed frequencies
 /// `f_k = linspace(0.1, 100, 64)` and a learned phase `φ`, then Linear → GELU → Linear.
@@ -69,14 +68,14 @@ pub struct LogZ<E: Dtype, D: Storage<E>> {
 
 /// Raw head outputs for a batch of rows. The pass's backward steps travel with `mean`
 /// (so a loss that uses only the log-variance takes it by [`HeadOutput::into_log_var`]).
-pub struct HeadOutput<const D: usize, T> {
-    pub mean: Rows<D, T>,
-    pub log_var: Rows<D, T>,
+pub struct HeadOutput<const D: usize, Dv: Storage<f32>, T> {
+    pub mean: Rows<D, Dv, T>,
+    pub log_var: Rows<D, Dv, T>,
 }
 
-impl<const D: usize, T: Tape<f32, Dev> + Merge<T>> HeadOutput<D, T> {
+impl<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv> + Merge<T>> HeadOutput<D, Dv, T> {
     /// The log-variance alone, carrying the whole pass's backward steps.
-    pub fn into_log_var(self) -> Rows<D, T> {
+    pub fn into_log_var(self) -> Rows<D, Dv, T> {
         let (_, mean_tape) = self.mean.split_tape();
         let (log_var, own_tape) = self.log_var.split_tape();
         log_var.put_tape(own_tape.merge(mean_tape))
@@ -207,16 +206,18 @@ impl<D: Device<f32>> TensorCollection<f32, D> for LogZ<f32, D> {
 }
 
 // ANCHOR: time_embedding
-impl TimeEmbedding<f32, Dev> {
+impl<Dv: Device<f32>> TimeEmbedding<f32, Dv> {
     /// One embedding row per time in `times`.
-    pub fn forward<P: Evaluator, T: Tape<f32, Dev> + Merge<T>>(&self, times: &[f32]) -> Hidden<T> {
+    pub fn forward<P: Evaluator<Dv>, T: Tape<f32, Dv> + Merge<T>>(
+        &self,
+        times: &[f32],
+    ) -> Hidden<Dv, T> {
         let dev = self.phase.device().clone();
         let n = times.len();
-        let frequencies: Tensor<Rank1<HARMONICS>, f32, Dev> =
-            dev.tensor(std::array::from_fn(|k| {
-                0.1 + (100.0 - 0.1) * k as f32 / (HARMONICS - 1) as f32
-            }));
-        let t: Tensor<(usize,), f32, Dev> = dev.tensor_from_vec(times.to_vec(), (n,));
+        let frequencies: Tensor<Rank1<HARMONICS>, f32, Dv> = dev.tensor(std::array::from_fn(|k| {
+            0.1 + (100.0 - 0.1) * k as f32 / (HARMONICS - 1) as f32
+        }));
+        let t: Tensor<(usize,), f32, Dv> = dev.tensor_from_vec(times.to_vec(), (n,));
         let angle = t.broadcast_like(&(n, Const::<HARMONICS>))
             * frequencies.broadcast_like(&(n, Const::<HARMONICS>));
         let angle = self.phase.retaped::<T>().broadcast_like(&(n, Const)) + angle;
@@ -232,21 +233,21 @@ impl TimeEmbedding<f32, Dev> {
 /// The embedding's own backward steps travel separately, handed to the pass's result
 /// once by [`attach`](Self::attach).
 /// Introduced in chapter "Sampling without data".
-pub struct TimeTable<T> {
+pub struct TimeTable<Dv: Storage<f32>, T> {
     /// One row per embedded time.
-    features: Hidden<NoneTape>,
+    features: Hidden<Dv, NoneTape>,
     /// Grid index → its row in `features`, for the embedded times.
     row_of: Vec<Option<usize>>,
     tape: T,
 }
 
-impl TimeEmbedding<f32, Dev> {
+impl<Dv: Device<f32>> TimeEmbedding<f32, Dv> {
     /// The features of `times[k]` for every grid index `k` in `used`.
-    pub fn table<P: Evaluator, T: Tape<f32, Dev> + Merge<T>>(
+    pub fn table<P: Evaluator<Dv>, T: Tape<f32, Dv> + Merge<T>>(
         &self,
         times: &[f32],
         used: &[usize],
-    ) -> TimeTable<T> {
+    ) -> TimeTable<Dv, T> {
         let mut used: Vec<usize> = used.to_vec();
         used.sort_unstable();
         used.dedup();
@@ -264,9 +265,9 @@ impl TimeEmbedding<f32, Dev> {
     }
 }
 
-impl<T: Tape<f32, Dev> + Merge<T>> TimeTable<T> {
+impl<Dv: Device<f32>, T: Tape<f32, Dv> + Merge<T>> TimeTable<Dv, T> {
     /// The table as one network call's input, and each row's index into it.
-    fn input(&self, time_index: &[usize]) -> (Hidden<T>, Vec<usize>) {
+    fn input(&self, time_index: &[usize]) -> (Hidden<Dv, T>, Vec<usize>) {
         let rows = time_index
             .iter()
             .map(|&k| self.row_of[k].expect("a time of the table"))
@@ -276,22 +277,22 @@ impl<T: Tape<f32, Dev> + Merge<T>> TimeTable<T> {
 
     /// Hands the embedding's backward steps to `result`, a value the loss depends on
     /// (without it the time embedding would get no gradient).
-    pub fn attach<S: Shape>(self, result: Tensor<S, f32, Dev, T>) -> Tensor<S, f32, Dev, T> {
+    pub fn attach<S: Shape>(self, result: Tensor<S, f32, Dv, T>) -> Tensor<S, f32, Dv, T> {
         let (result, tape) = result.split_tape();
         result.put_tape(tape.merge(self.tape))
     }
 }
 
-impl<const D: usize> Backbone<D, f32, Dev> {
+impl<const D: usize, Dv: Device<f32>> Backbone<D, f32, Dv> {
     /// The head's raw outputs for rows `x` at times `times[time_index[i]]`, embedding
     /// only the times some row uses.
-    pub fn forward<P: Evaluator, T: Tape<f32, Dev> + Merge<T>>(
+    pub fn forward<P: Evaluator<Dv>, T: Tape<f32, Dv> + Merge<T>>(
         &self,
-        head: &GaussianHead<D, f32, Dev>,
-        x: Rows<D, T>,
+        head: &GaussianHead<D, f32, Dv>,
+        x: Rows<D, Dv, T>,
         times: &[f32],
         time_index: &[usize],
-    ) -> HeadOutput<D, T> {
+    ) -> HeadOutput<D, Dv, T> {
         let table = self.time.table::<P, T>(times, time_index);
         let out = self.forward_with::<P, T>(head, x, &table, time_index);
         HeadOutput {
@@ -302,57 +303,57 @@ impl<const D: usize> Backbone<D, f32, Dev> {
 
     /// [`forward`](Self::forward) with the time features of a shared table (whose
     /// [`attach`](TimeTable::attach) the caller owes once per pass).
-    pub fn forward_with<P: Evaluator, T: Tape<f32, Dev> + Merge<T>>(
+    pub fn forward_with<P: Evaluator<Dv>, T: Tape<f32, Dv> + Merge<T>>(
         &self,
-        head: &GaussianHead<D, f32, Dev>,
-        x: Rows<D, T>,
-        table: &TimeTable<T>,
+        head: &GaussianHead<D, f32, Dv>,
+        x: Rows<D, Dv, T>,
+        table: &TimeTable<Dv, T>,
         time_index: &[usize],
-    ) -> HeadOutput<D, T> {
+    ) -> HeadOutput<D, Dv, T> {
         let (features, index) = table.input(time_index);
         P::head_outputs(self, head, x, features, &index)
     }
 }
 
-/// How a kernel network is evaluated: the activation and the trunk-plus-head pass.
-/// [`PlainDfdx`] is the network written with dfdx's operations, the code this chapter
-/// shows; `fast_cpu::FusedCpu` computes the same function and gradients faster on the
-/// CPU (see the crate's `fast_cpu` module).
+/// How a kernel network is evaluated on device `Dv`: the activation and the
+/// trunk-plus-head pass. [`PlainDfdx`] is the network written with dfdx's operations,
+/// the code this chapter shows, on any device; `fast_cpu::FusedCpu` computes the same
+/// function and gradients faster on `Cpu` (see the crate's `fast_cpu` module).
 /// Introduced in chapter "Sampling without data".
-pub trait Evaluator: Copy + Default + Send + Sync + 'static {
+pub trait Evaluator<Dv: Device<f32>>: Copy + Default + Send + Sync + 'static {
     /// GELU, tanh form: `gelu(x) = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
-    fn gelu<S: Shape, T: Tape<f32, Dev>>(x: Tensor<S, f32, Dev, T>) -> Tensor<S, f32, Dev, T>;
+    fn gelu<S: Shape, T: Tape<f32, Dv>>(x: Tensor<S, f32, Dv, T>) -> Tensor<S, f32, Dv, T>;
 
     /// The head's raw outputs on the trunk
     /// `GELU(L2(GELU(L1(GELU(state(x) + table[index])))))` over rows `x`, where row `i`
     /// takes its time features from row `index[i]` of `table`.
-    fn head_outputs<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
-        backbone: &Backbone<D, f32, Dev>,
-        head: &GaussianHead<D, f32, Dev>,
-        x: Rows<D, T>,
-        table: Hidden<T>,
+    fn head_outputs<const D: usize, T: Tape<f32, Dv> + Merge<T>>(
+        backbone: &Backbone<D, f32, Dv>,
+        head: &GaussianHead<D, f32, Dv>,
+        x: Rows<D, Dv, T>,
+        table: Hidden<Dv, T>,
         index: &[usize],
-    ) -> HeadOutput<D, T>;
+    ) -> HeadOutput<D, Dv, T>;
 }
 
-/// The kernel network written with dfdx's operations.
+/// The kernel network written with dfdx's operations, for any dfdx device.
 /// Introduced in chapter "Sampling without data".
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PlainDfdx;
 
 // ANCHOR: plain_network
-impl Evaluator for PlainDfdx {
-    fn gelu<S: Shape, T: Tape<f32, Dev>>(x: Tensor<S, f32, Dev, T>) -> Tensor<S, f32, Dev, T> {
+impl<Dv: Device<f32>> Evaluator<Dv> for PlainDfdx {
+    fn gelu<S: Shape, T: Tape<f32, Dv>>(x: Tensor<S, f32, Dv, T>) -> Tensor<S, f32, Dv, T> {
         x.fast_gelu()
     }
 
-    fn head_outputs<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
-        backbone: &Backbone<D, f32, Dev>,
-        head: &GaussianHead<D, f32, Dev>,
-        x: Rows<D, T>,
-        table: Hidden<T>,
+    fn head_outputs<const D: usize, T: Tape<f32, Dv> + Merge<T>>(
+        backbone: &Backbone<D, f32, Dv>,
+        head: &GaussianHead<D, f32, Dv>,
+        x: Rows<D, Dv, T>,
+        table: Hidden<Dv, T>,
         index: &[usize],
-    ) -> HeadOutput<D, T> {
+    ) -> HeadOutput<D, Dv, T> {
         let dev = x.device().clone();
         let index = dev.tensor_from_vec(index.to_vec(), (index.len(),));
         let h = Self::gelu(backbone.state.forward(x) + table.gather(index));
@@ -367,12 +368,12 @@ impl Evaluator for PlainDfdx {
 }
 // ANCHOR_END: plain_network
 
-impl<const I: usize, const O: usize> ZeroLinear<I, O, f32, Dev> {
+impl<const I: usize, const O: usize, Dv: Device<f32>> ZeroLinear<I, O, f32, Dv> {
     /// `x · weightᵀ + bias` on a batch of rows.
-    pub fn forward<T: Tape<f32, Dev>>(
+    pub fn forward<T: Tape<f32, Dv>>(
         &self,
-        x: Tensor<(usize, Const<I>), f32, Dev, T>,
-    ) -> Tensor<(usize, Const<O>), f32, Dev, T> {
+        x: Tensor<(usize, Const<I>), f32, Dv, T>,
+    ) -> Tensor<(usize, Const<O>), f32, Dv, T> {
         let n = x.shape().0;
         x.matmul(self.weight.retaped::<T>().permute())
             + self.bias.retaped::<T>().broadcast_like(&(n, Const::<O>))

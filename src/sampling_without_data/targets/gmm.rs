@@ -1,7 +1,7 @@
 //! Equal-weight isotropic Gaussian mixtures: the 25-mode grid and the 40-mode FAB mixture.
 
 use crate::dfdx::prelude::*;
-use crate::diffusion_samplers::{Points, Target, Values};
+use crate::sampling_without_data::{Points, Target, Values};
 use ndarray::{Array2, ArrayView1};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::Rng;

@@ -1,7 +1,7 @@
 //! A diagonal Gaussian: the target where everything (density, `log Z`, samples) is exact.
 
 use crate::dfdx::prelude::*;
-use crate::diffusion_samplers::{Points, Target, Values};
+use crate::sampling_without_data::{Points, Target, Values};
 use ndarray::Array2;
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::Rng;

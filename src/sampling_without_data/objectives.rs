@@ -1,7 +1,6 @@
 //! Training objectives. All of them score trajectories by
 //! `Δ(τ) = Σ log p→ − Σ log p← − log R(x_T) = −log w(τ)`.
 
-use super::Dev;
 use crate::dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -21,14 +20,17 @@ pub enum Objective {
     Tlm,
 }
 
-/// Per-trajectory values.
-pub type PerTrajectory<T> = Tensor<(usize,), f32, Dev, T>;
-/// A scalar loss.
-pub type Loss = Tensor<Rank0, f32, Dev, OwnedTape<f32, Dev>>;
+/// Per-trajectory values, on device `Dv`.
+pub type PerTrajectory<Dv, T> = Tensor<(usize,), f32, Dv, T>;
+/// A scalar loss, with the tape of everything it depends on.
+pub type Loss<Dv> = Tensor<Rank0, f32, Dv, OwnedTape<f32, Dv>>;
 
 // ANCHOR: trajectory_balance
 /// Trajectory balance `mean_i (log Z + Δ_i)²`.
-pub fn trajectory_balance(delta: PerTrajectory<OwnedTape<f32, Dev>>, log_z: Loss) -> Loss {
+pub fn trajectory_balance<Dv: Device<f32>>(
+    delta: PerTrajectory<Dv, OwnedTape<f32, Dv>>,
+    log_z: Loss<Dv>,
+) -> Loss<Dv> {
     let batch = delta.shape().0;
     (delta + log_z.broadcast_like(&(batch,))).square().mean()
 }
@@ -37,9 +39,9 @@ pub fn trajectory_balance(delta: PerTrajectory<OwnedTape<f32, Dev>>, log_z: Loss
 // ANCHOR: vargrad
 /// Log-variance (VarGrad) `mean_i (Δ_i − mean_j Δ_j)²`: trajectory balance with the
 /// optimal constant in place of a learned `log Z`.
-pub fn log_variance(delta: PerTrajectory<OwnedTape<f32, Dev>>) -> Loss {
+pub fn log_variance<Dv: Device<f32>>(delta: PerTrajectory<Dv, OwnedTape<f32, Dv>>) -> Loss<Dv> {
     let batch = delta.shape().0;
-    let mean = delta.retaped::<OwnedTape<f32, Dev>>().mean();
+    let mean = delta.retaped::<OwnedTape<f32, Dv>>().mean();
     (delta - mean.broadcast_like(&(batch,))).square().mean()
 }
 // ANCHOR_END: vargrad

@@ -4,7 +4,6 @@
 use super::network::{
     Backbone, Evaluator, HeadOutput, KernelNet, LogZ, PlainDfdx, Rows, TimeTable,
 };
-use super::Dev;
 use crate::dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
@@ -94,8 +93,9 @@ const DRIFT_CLIP: f32 = 1e4;
 
 /// The trainable parts of a sampler: generation network, destruction network (unused
 /// with fixed destruction; only its head is used with a shared backbone) and `log Z`.
-/// `P` says how the networks are evaluated (the plain dfdx network unless a trainer
-/// picks a faster [`Evaluator`]).
+/// `Dv` is the dfdx device the networks live on (`Cpu`, or `Cuda` with the `cuda`
+/// feature); `P` says how the networks are evaluated (the plain dfdx network unless a
+/// trainer picks a faster [`Evaluator`]).
 /// Introduced in chapter "Sampling without data".
 #[derive(Clone, Debug)]
 pub struct SamplerNets<const D: usize, E: Dtype, Dv: Storage<E>, P = PlainDfdx> {
@@ -105,7 +105,7 @@ pub struct SamplerNets<const D: usize, E: Dtype, Dv: Storage<E>, P = PlainDfdx> 
     pub evaluator: PhantomData<P>,
 }
 
-impl<const DIM: usize, Dv: Device<f32>, P: Evaluator> TensorCollection<f32, Dv>
+impl<const DIM: usize, Dv: Device<f32>, P: Evaluator<Dv>> TensorCollection<f32, Dv>
     for SamplerNets<DIM, f32, Dv, P>
 {
     type To<E2: Dtype, D2: Device<E2>> = SamplerNets<DIM, E2, D2, P>;
@@ -129,15 +129,15 @@ impl<const DIM: usize, Dv: Device<f32>, P: Evaluator> TensorCollection<f32, Dv>
 }
 
 /// A Gaussian kernel evaluated on a batch of rows: `N(mean, diag(exp(log_var)))`.
-pub struct GaussianRows<const D: usize, T> {
-    pub mean: Rows<D, T>,
-    pub log_var: Rows<D, T>,
+pub struct GaussianRows<const D: usize, Dv: Storage<f32>, T> {
+    pub mean: Rows<D, Dv, T>,
+    pub log_var: Rows<D, Dv, T>,
 }
 
-impl<const D: usize, T: Tape<f32, Dev> + Merge<NoneTape>> GaussianRows<D, T> {
+impl<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv> + Merge<NoneTape>> GaussianRows<D, Dv, T> {
     /// `log N(x; mean, diag(exp(log_var)))` of each row, summed over coordinates:
     /// `−½ Σ_d [(x_d − μ_d)² e^{−ℓ_d} + ℓ_d + log 2π]`.
-    pub fn log_density<Tx: Tape<f32, Dev>>(self, x: Rows<D, Tx>) -> Tensor<(usize,), f32, Dev, T>
+    pub fn log_density<Tx: Tape<f32, Dv>>(self, x: Rows<D, Dv, Tx>) -> Tensor<(usize,), f32, Dv, T>
     where
         T: Merge<Tx>,
     {
@@ -148,7 +148,7 @@ impl<const D: usize, T: Tape<f32, Dev> + Merge<NoneTape>> GaussianRows<D, T> {
 }
 
 /// Per-row constants broadcast over the `D` coordinates.
-fn column<const D: usize>(dev: &Dev, values: Vec<f32>) -> Rows<D, NoneTape> {
+fn column<const D: usize, Dv: Device<f32>>(dev: &Dv, values: Vec<f32>) -> Rows<D, Dv, NoneTape> {
     let n = values.len();
     dev.tensor_from_vec(values, (n,))
         .broadcast_like(&(n, Const::<D>))
@@ -174,11 +174,11 @@ impl KernelConfig {
     // ANCHOR: generation_kernel
     /// Generation kernel at rows `x_n`, from the network's raw outputs `(u, v)` there:
     /// `p→(x_{n+1} | x_n) = N(x_n + Δt·u, σ²Δt·exp(ℓ))` with `ℓ = R·tanh(v)`.
-    pub fn generation<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
+    pub fn generation<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv> + Merge<T>>(
         &self,
-        out: HeadOutput<D, T>,
-        x: Rows<D, T>,
-    ) -> GaussianRows<D, T> {
+        out: HeadOutput<D, Dv, T>,
+        x: Rows<D, Dv, T>,
+    ) -> GaussianRows<D, Dv, T> {
         let drift = out.mean.clamp(-DRIFT_CLIP, DRIFT_CLIP);
         let mean = x + drift * self.dt() as f32;
         let log_var = self.bound(out.log_var, self.log_var_range) + self.log_step_var();
@@ -186,7 +186,11 @@ impl KernelConfig {
     }
     // ANCHOR_END: generation_kernel
 
-    fn bound<const D: usize, T: Tape<f32, Dev>>(&self, raw: Rows<D, T>, range: f64) -> Rows<D, T> {
+    fn bound<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv>>(
+        &self,
+        raw: Rows<D, Dv, T>,
+        range: f64,
+    ) -> Rows<D, Dv, T> {
         if self.bounded {
             raw.tanh() * range as f32
         } else {
@@ -198,11 +202,11 @@ impl KernelConfig {
     /// The fixed destruction at rows `x_{n+1}` (step `n + 1 = next_step[i] ≥ 2`): the
     /// exact reversal of the walk `x_{n+1} = x_n + σ√Δt·ξ` from `x_0 = 0`,
     /// `p←(x_n | x_{n+1}) = N(n/(n+1)·x_{n+1}, σ²Δt·n/(n+1))`.
-    pub fn bridge<const D: usize, T: Tape<f32, Dev>>(
+    pub fn bridge<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv>>(
         &self,
-        x_next: Rows<D, T>,
+        x_next: Rows<D, Dv, T>,
         next_step: &[usize],
-    ) -> GaussianRows<D, T> {
+    ) -> GaussianRows<D, Dv, T> {
         let dev = x_next.device().clone();
         let ratio: Vec<f32> = next_step
             .iter()
@@ -210,8 +214,8 @@ impl KernelConfig {
             .collect();
         let log_var = ratio.iter().map(|r| r.ln() + self.log_step_var()).collect();
         GaussianRows {
-            mean: x_next * column::<D>(&dev, ratio),
-            log_var: column::<D>(&dev, log_var).retaped::<T>(),
+            mean: x_next * column::<D, Dv>(&dev, ratio),
+            log_var: column::<D, Dv>(&dev, log_var).retaped::<T>(),
         }
     }
     // ANCHOR_END: bridge
@@ -224,13 +228,13 @@ impl KernelConfig {
     /// With `tied_log_var` (the generation's log-variance correction at the same rows),
     /// that replaces `R_b·tanh(s)`; [`LearnedParts`] may also keep either part the
     /// bridge's.
-    pub fn learned_destruction<const D: usize, T: Tape<f32, Dev> + Merge<T>>(
+    pub fn learned_destruction<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv> + Merge<T>>(
         &self,
-        out: HeadOutput<D, T>,
-        x_next: Rows<D, T>,
+        out: HeadOutput<D, Dv, T>,
+        x_next: Rows<D, Dv, T>,
         next_step: &[usize],
-        tied_log_var: Option<Rows<D, T>>,
-    ) -> GaussianRows<D, T> {
+        tied_log_var: Option<Rows<D, Dv, T>>,
+    ) -> GaussianRows<D, Dv, T> {
         let bridge = self.bridge(x_next, next_step);
         let m_range = self.destruction_mean_range as f32;
         let step_std = (self.sigma2 * self.dt()).sqrt() as f32;
@@ -259,15 +263,16 @@ impl KernelConfig {
     // ANCHOR_END: learned_destruction
 }
 
-impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
-    /// A fresh sampler: random backbones, zero heads (so the generation kernel starts as
-    /// the reference walk and a learned destruction as the bridge), `log Z = 0`.
-    pub fn new(dev: &Dev) -> Self {
+impl<const D: usize, Dv: Device<f32>, P: Evaluator<Dv>> SamplerNets<D, f32, Dv, P> {
+    /// A fresh sampler on `dev`: random backbones (drawn from `dev`'s random stream),
+    /// zero heads (so the generation kernel starts as the reference walk and a learned
+    /// destruction as the bridge), `log Z = 0`.
+    pub fn new(dev: &Dv) -> Self {
         SamplerNets::build(dev)
     }
 
     /// The backbone the destruction head sits on.
-    pub fn destruction_backbone(&self, config: &KernelConfig) -> &Backbone<D, f32, Dev> {
+    pub fn destruction_backbone(&self, config: &KernelConfig) -> &Backbone<D, f32, Dv> {
         if config.shared_backbone {
             &self.generation.backbone
         } else {
@@ -276,12 +281,12 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
     }
 
     /// The destruction kernel as configured (fixed bridge or learned).
-    pub fn destruction_kernel<T: Tape<f32, Dev> + Merge<T>>(
+    pub fn destruction_kernel<T: Tape<f32, Dv> + Merge<T>>(
         &self,
         config: &KernelConfig,
-        x_next: Rows<D, T>,
+        x_next: Rows<D, Dv, T>,
         next_step: &[usize],
-    ) -> GaussianRows<D, T> {
+    ) -> GaussianRows<D, Dv, T> {
         match config.destruction {
             Destruction::Fixed => config.bridge(x_next, next_step),
             Destruction::Learned => {
@@ -306,12 +311,12 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
     }
 
     /// The generation kernel at rows `x` (step `n = step[i]` for row `i`).
-    pub fn generation_kernel<T: Tape<f32, Dev> + Merge<T>>(
+    pub fn generation_kernel<T: Tape<f32, Dv> + Merge<T>>(
         &self,
         config: &KernelConfig,
-        x: Rows<D, T>,
+        x: Rows<D, Dv, T>,
         step: &[usize],
-    ) -> GaussianRows<D, T> {
+    ) -> GaussianRows<D, Dv, T> {
         let generation = &self.generation;
         let out = generation.backbone.forward::<P, T>(
             &generation.head,
@@ -324,10 +329,10 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
 
     /// The generation network's time features at every generation step `0..T`, for a
     /// loop that draws one step at a time ([`generation_kernel_with`](Self::generation_kernel_with)).
-    pub fn generation_times<T: Tape<f32, Dev> + Merge<T>>(
+    pub fn generation_times<T: Tape<f32, Dv> + Merge<T>>(
         &self,
         config: &KernelConfig,
-    ) -> TimeTable<T> {
+    ) -> TimeTable<Dv, T> {
         let steps: Vec<usize> = (0..config.steps).collect();
         self.generation
             .backbone
@@ -336,13 +341,13 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
     }
 
     /// [`generation_kernel`](Self::generation_kernel) with shared time features.
-    pub fn generation_kernel_with<T: Tape<f32, Dev> + Merge<T>>(
+    pub fn generation_kernel_with<T: Tape<f32, Dv> + Merge<T>>(
         &self,
         config: &KernelConfig,
-        x: Rows<D, T>,
-        times: &TimeTable<T>,
+        x: Rows<D, Dv, T>,
+        times: &TimeTable<Dv, T>,
         step: &[usize],
-    ) -> GaussianRows<D, T> {
+    ) -> GaussianRows<D, Dv, T> {
         let generation = &self.generation;
         let out = generation.backbone.forward_with::<P, T>(
             &generation.head,

@@ -9,9 +9,7 @@ use super::parameters::{gradient_norm, load_weights, weights, Adam};
 use super::replay::ReplayBuffer;
 use super::target::{device, Target};
 use super::trajectory::{final_log_reward, final_states, States};
-use super::Dev;
 use crate::dfdx::prelude::*;
-use crate::fast_cpu::FusedCpu;
 use crate::progress::Progress;
 use crate::sampling::seeded_rng;
 use ndarray::{Array1, Array2};
@@ -160,6 +158,9 @@ impl TrainConfig {
     }
 }
 
+/// A tape that records every operation, on device `Dv`.
+type Owned<Dv> = OwnedTape<f32, Dv>;
+
 /// An ELBO below `−BLOW_UP_NATS` means the sampler's trajectories have blown up (finite
 /// but absurd numbers, e.g. drifts at their clip): training stops as diverged.
 pub const BLOW_UP_NATS: f64 = 1e6;
@@ -191,16 +192,36 @@ impl std::fmt::Display for Diverged {
     }
 }
 
-/// A sampler being trained, with its optimisers, target copy and replay buffer. On the
-/// CPU it evaluates its networks with the crate's fused accelerator by default;
-/// `Trainer<D, PlainDfdx>` trains the plain dfdx network of the chapter instead (the
-/// same function, tested equal to float tolerance).
+/// A dfdx device samplers train on, and the [`Evaluator`] a [`Trainer`] uses there
+/// unless told otherwise: on `Cpu` the crate's fused accelerator (`fast_cpu::FusedCpu`,
+/// which implements this trait for `Cpu`), on `Cuda` the plain dfdx network.
 /// Introduced in chapter "Sampling without data".
-pub struct Trainer<const D: usize, P: Evaluator = FusedCpu> {
+pub trait SamplerDevice: Device<f32> {
+    type Evaluator: Evaluator<Self>;
+}
+
+#[cfg(feature = "cuda")]
+impl SamplerDevice for Cuda {
+    type Evaluator = super::network::PlainDfdx;
+}
+
+/// A sampler being trained on device `Dv`, with its optimisers, target copy and replay
+/// buffer. The networks and losses run on `Dv`; trajectories, the replay buffer and the
+/// target's log-density stay on the host (states carry no gradient, and the target
+/// enters the losses as constants). On the CPU the networks are evaluated with the
+/// crate's fused accelerator by default; `Trainer<D, Cpu, PlainDfdx>` trains the plain
+/// dfdx network of the chapter instead (the same function, tested equal to float
+/// tolerance), as `Trainer<D, Cuda>` does on a GPU.
+/// Introduced in chapter "Sampling without data".
+pub struct Trainer<
+    const D: usize,
+    Dv: SamplerDevice = Cpu,
+    P: Evaluator<Dv> = <Dv as SamplerDevice>::Evaluator,
+> {
     pub config: TrainConfig,
-    pub nets: SamplerNets<D, f32, Dev, P>,
+    pub nets: SamplerNets<D, f32, Dv, P>,
     /// The Polyak-averaged copy `φ̄` (a whole copy; only its destruction part is read).
-    pub target_nets: SamplerNets<D, f32, Dev, P>,
+    pub target_nets: SamplerNets<D, f32, Dv, P>,
     pub optimisers: Optimisers,
     pub buffer: ReplayBuffer,
     /// Iterations done so far.
@@ -247,10 +268,32 @@ pub fn iteration_rng(seed: u64, iteration: usize, stream: u64) -> StdRng {
     seeded_rng(mixed)
 }
 
-impl<const D: usize, P: Evaluator> Trainer<D, P> {
-    /// A fresh trainer for `target`; fails if the configuration is invalid or the
-    /// target's dimension is not `D`.
+impl<const D: usize, P: Evaluator<Cpu>> Trainer<D, Cpu, P> {
+    /// A fresh trainer for `target` on the CPU, its weights drawn from `config.seed`;
+    /// fails if the configuration is invalid or the target's dimension is not `D`.
     pub fn new<Tg: Target + ?Sized>(config: TrainConfig, target: &Tg) -> Result<Self, String> {
+        let dev = device(config.seed);
+        Trainer::new_on(&dev, config, target)
+    }
+
+    /// A CPU trainer continuing from `checkpoint`; fails if it does not fit `target` or `D`.
+    pub fn restore<Tg: Target + ?Sized>(
+        checkpoint: Checkpoint,
+        target: &Tg,
+    ) -> Result<Self, String> {
+        let dev = device(checkpoint.config.seed);
+        Trainer::restore_on(&dev, checkpoint, target)
+    }
+}
+
+impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>> Trainer<D, Dv, P> {
+    /// [`Trainer::new`] on device `dev`, whose random stream draws the initial weights
+    /// (seed it with `config.seed`, as `new` does, for a run that repeats).
+    pub fn new_on<Tg: Target + ?Sized>(
+        dev: &Dv,
+        config: TrainConfig,
+        target: &Tg,
+    ) -> Result<Self, String> {
         config.validate()?;
         if target.dim() != D {
             return Err(format!(
@@ -259,7 +302,7 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
                 target.dim()
             ));
         }
-        let nets = SamplerNets::new(&device(config.seed));
+        let nets = SamplerNets::new(dev);
         Ok(Trainer {
             target_nets: nets.clone(),
             nets,
@@ -292,8 +335,9 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
         }
     }
 
-    /// A trainer continuing from `checkpoint`; fails if it does not fit `target` or `D`.
-    pub fn restore<Tg: Target + ?Sized>(
+    /// [`Trainer::restore`] on device `dev`.
+    pub fn restore_on<Tg: Target + ?Sized>(
+        dev: &Dv,
         checkpoint: Checkpoint,
         target: &Tg,
     ) -> Result<Self, String> {
@@ -303,7 +347,7 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
                 checkpoint.dimension
             ));
         }
-        let mut trainer = Trainer::<D, P>::new(checkpoint.config, target)?;
+        let mut trainer = Trainer::<D, Dv, P>::new_on(dev, checkpoint.config, target)?;
         load_weights(&mut trainer.nets, &checkpoint.weights)?;
         load_weights(&mut trainer.target_nets, &checkpoint.target_weights)?;
         trainer.optimisers = checkpoint.optimisers;
@@ -402,7 +446,7 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
             }
             self.second_moment_loss(&states, log_pf, &log_reward, backward)
         };
-        let value = loss.array() as f64;
+        let value = loss.as_vec()[0] as f64;
         if !value.is_finite() {
             return Err(self.diverged(format!("the loss is {value}")));
         }
@@ -413,7 +457,7 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
         Ok(StepStats {
             iteration: self.iteration,
             loss: value,
-            log_z_learned: self.nets.log_z.value.array() as f64,
+            log_z_learned: self.nets.log_z.value.as_vec()[0] as f64,
             backward,
         })
     }
@@ -421,7 +465,7 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
 
     /// A zero scalar that carries `grads` into a loss's tape, so that every parameter
     /// (used or not) gets a gradient and temporaries are freed after `backward`.
-    fn zero_with(&self, grads: Gradients<f32, Dev>) -> Loss {
+    fn zero_with(&self, grads: Gradients<f32, Dv>) -> Loss<Dv> {
         let dev = self.nets.log_z.value.device().clone();
         dev.zeros::<Rank0>().traced(grads)
     }
@@ -443,11 +487,10 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
     fn second_moment_loss(
         &self,
         states: &States,
-        log_pf: Tensor<(usize,), f32, Dev, OwnedTape<f32, Dev>>,
+        log_pf: Tensor<(usize,), f32, Dv, OwnedTape<f32, Dv>>,
         log_reward: &Array1<f32>,
         backward: bool,
-    ) -> Loss {
-        type Owned = OwnedTape<f32, Dev>;
+    ) -> Loss<Dv> {
         let config = &self.config;
         let kernel = &config.kernel;
         let dev = self.nets.log_z.value.device().clone();
@@ -457,14 +500,16 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
             && config.objective != Objective::Tlm
             && !config.target_network;
         let log_pb_for_generation = if joint {
-            self.nets.log_pb::<Owned>(kernel, states)
+            self.nets.log_pb::<Owned<Dv>>(kernel, states)
         } else {
             let source = if config.learns_destruction() && config.target_network {
                 &self.target_nets
             } else {
                 &self.nets
             };
-            source.log_pb::<NoneTape>(kernel, states).retaped::<Owned>()
+            source
+                .log_pb::<NoneTape>(kernel, states)
+                .retaped::<Owned<Dv>>()
         };
         let pf_values = log_pf.retaped::<NoneTape>();
         let delta = log_pf - log_pb_for_generation - reward.clone();
@@ -472,7 +517,7 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
         // TLM fits the destruction to the generator's own trajectories only.
         let tlm_on_replay = config.objective == Objective::Tlm && backward;
         if config.learns_destruction() && !joint && !tlm_on_replay {
-            let log_pb = self.nets.log_pb::<Owned>(kernel, states);
+            let log_pb = self.nets.log_pb::<Owned<Dv>>(kernel, states);
             loss = loss
                 + match config.objective {
                     Objective::Tlm => log_pb.negate().mean(),
@@ -484,7 +529,7 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
     // ANCHOR_END: second_moment_loss
 
     /// The configured second-moment loss of `Δ`: TB with the learned `log Z`, or VarGrad.
-    fn balance(&self, delta: Tensor<(usize,), f32, Dev, OwnedTape<f32, Dev>>) -> Loss {
+    fn balance(&self, delta: Tensor<(usize,), f32, Dv, OwnedTape<f32, Dv>>) -> Loss<Dv> {
         match self.config.objective {
             Objective::Vargrad => log_variance(delta),
             _ => trajectory_balance(delta, self.nets.log_z.value.retaped()),
@@ -496,24 +541,23 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
     /// differentiated through every state. The reward enters through its gradient:
     /// `log R(x_T) ≈ log R(x̂_T) + ∇log R(x̂_T)·(x_T − x̂_T)` has the right value and the
     /// right derivative at `x_T = x̂_T`.
-    fn pis_loss<Tg: Target + ?Sized>(&self, target: &Tg, rng: &mut StdRng) -> Loss {
-        type Owned = OwnedTape<f32, Dev>;
+    fn pis_loss<Tg: Target + ?Sized>(&self, target: &Tg, rng: &mut StdRng) -> Loss<Dv> {
         let kernel = &self.config.kernel;
         let (batch, steps) = (self.config.batch, kernel.steps);
         let dev = self.nets.log_z.value.device().clone();
-        let mut x: Rows<D, Owned> = dev.zeros_like(&(batch, Const::<D>)).retaped();
-        let mut states: Vec<Rows<D, Owned>> = vec![x.retaped()];
-        let mut log_pf: Tensor<(usize,), f32, Dev, Owned> = dev.zeros_like(&(batch,)).retaped();
+        let mut x: Rows<D, Dv, Owned<Dv>> = dev.zeros_like(&(batch, Const::<D>)).retaped();
+        let mut states: Vec<Rows<D, Dv, Owned<Dv>>> = vec![x.retaped()];
+        let mut log_pf: Tensor<(usize,), f32, Dv, Owned<Dv>> = dev.zeros_like(&(batch,)).retaped();
         let half_log_2pi = 0.5 * (2.0 * std::f32::consts::PI).ln();
-        let times = self.nets.generation_times::<Owned>(kernel);
+        let times = self.nets.generation_times::<Owned<Dv>>(kernel);
         for n in 0..steps {
             let step = self
                 .nets
                 .generation_kernel_with(kernel, x, &times, &vec![n; batch]);
             let noise: Vec<f32> = (0..batch * D).map(|_| StandardNormal.sample(rng)).collect();
-            let noise: Rows<D, NoneTape> = dev.tensor_from_vec(noise, (batch, Const::<D>));
+            let noise: Rows<D, Dv, NoneTape> = dev.tensor_from_vec(noise, (batch, Const::<D>));
             // log N(μ + σξ; μ, σ²) = Σ_d (−ξ_d²/2 − ℓ_d/2 − log(2π)/2)
-            let log_density = (step.log_var.retaped::<Owned>() * -0.5
+            let log_density = (step.log_var.retaped::<Owned<Dv>>() * -0.5
                 - noise.clone().square() * 0.5
                 - half_log_2pi)
                 .sum::<(usize,), Axis<1>>();
@@ -522,14 +566,14 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
             states.push(x.retaped());
         }
         let log_pf = times.attach(log_pf);
-        let mut log_pb: Tensor<(usize,), f32, Dev, Owned> = dev.zeros_like(&(batch,)).retaped();
+        let mut log_pb: Tensor<(usize,), f32, Dv, Owned<Dv>> = dev.zeros_like(&(batch,)).retaped();
         for next in 2..=steps {
             let kernel_rows = self.nets.destruction_kernel(
                 kernel,
-                states[next].retaped::<Owned>(),
+                states[next].retaped::<Owned<Dv>>(),
                 &vec![next; batch],
             );
-            log_pb = log_pb + kernel_rows.log_density(states[next - 1].retaped::<Owned>());
+            log_pb = log_pb + kernel_rows.log_density(states[next - 1].retaped::<Owned<Dv>>());
         }
         let x_final = Array2::from_shape_vec((batch, D), x.as_vec()).expect("(batch, D) states");
         let reward = super::target::log_density_values(target, &x_final);
@@ -537,7 +581,7 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
         let offset: Vec<f32> = (0..batch)
             .map(|i| reward[i] - grad_log_r.row(i).dot(&x_final.row(i)))
             .collect();
-        let gradient: Rows<D, NoneTape> =
+        let gradient: Rows<D, Dv, NoneTape> =
             dev.tensor_from_vec(grad_log_r.iter().copied().collect(), (batch, Const::<D>));
         let linear = (x * gradient).sum::<(usize,), Axis<1>>();
         let log_reward = linear + dev.tensor_from_vec(offset, (batch,));
@@ -547,7 +591,7 @@ impl<const D: usize, P: Evaluator> Trainer<D, P> {
 
     // ANCHOR: update
     /// Applies each optimiser to its parameter group and the Polyak update to the target.
-    fn update(&mut self, grads: &Gradients<f32, Dev>) -> Result<(), Diverged> {
+    fn update(&mut self, grads: &Gradients<f32, Dv>) -> Result<(), Diverged> {
         // Check every group before changing any, so a diverged run keeps its last
         // finite parameters (and a checkpoint written after it is still usable).
         let norm = gradient_norm(&self.nets.generation, grads);

@@ -1,7 +1,7 @@
 //! Neal's funnel: a scale that depends exponentially on the first coordinate.
 
 use crate::dfdx::prelude::*;
-use crate::diffusion_samplers::{Points, Target, Values};
+use crate::sampling_without_data::{Points, Target, Values};
 use ndarray::Array2;
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::Rng;

@@ -1,19 +1,27 @@
 //! What a diffusion sampler is asked to sample: an unnormalised density on `R^d`.
+//!
+//! A target is evaluated on the CPU, whatever device the sampler trains on: its
+//! log-density (and, for PIS, its gradient) is computed on host copies of the final
+//! states and enters the losses as a constant per trajectory, never as part of the
+//! networks' tape.
 
-use super::Dev;
 use crate::dfdx::prelude::*;
 use ndarray::{Array1, Array2};
 use ndarray_rand::rand::rngs::StdRng;
 
-/// A batch of points, one per row, as dfdx sees it while differentiating.
-pub type Points = Tensor<(usize, usize), f32, Dev, OwnedTape<f32, Dev>>;
+/// A batch of points, one per row, as dfdx sees it while differentiating (on the CPU).
+pub type Points = Tensor<(usize, usize), f32, Cpu, OwnedTape<f32, Cpu>>;
 /// One value per row of a [`Points`] batch.
-pub type Values = Tensor<(usize,), f32, Dev, OwnedTape<f32, Dev>>;
+pub type Values = Tensor<(usize,), f32, Cpu, OwnedTape<f32, Cpu>>;
 
 // ANCHOR: target
 /// An unnormalised target `p(x) = exp(log_density(x)) / Z` on `R^dim()`, with `Z` unknown
 /// to the sampler. `log R(x) = log_density(x)` is the reward of chapter "Sampling without
 /// data". Implement this trait to point the crate's samplers at your own density.
+///
+/// The target is evaluated on the CPU, also when the sampler trains on a GPU: its
+/// values (and gradients) are computed on host copies of the final states and enter
+/// the losses as constants.
 pub trait Target: Send + Sync {
     /// A short name for reports and figures, e.g. `25gmm`.
     fn name(&self) -> String;
@@ -44,11 +52,12 @@ pub trait Target: Send + Sync {
 }
 // ANCHOR_END: target
 
-/// The CPU device every sampler runs on; seeded so that weight initialisation repeats.
-pub fn device(seed: u64) -> Dev {
+/// A CPU device, seeded so that weight initialisation repeats: where targets are
+/// evaluated, and where samplers train unless told otherwise.
+pub fn device(seed: u64) -> Cpu {
     // No `enable_cache`: dfdx 0.13 caches every dropped buffer, including those made by
     // `tensor_from_vec` that are never asked for again, so memory grows without bound.
-    Dev::seed_from_u64(seed)
+    Cpu::seed_from_u64(seed)
 }
 
 /// `log_density` of each row, as plain numbers (no gradient kept).
@@ -71,7 +80,7 @@ pub fn autodiff_grad_log_density<T: Target + ?Sized>(target: &T, x: &Array2<f32>
 }
 
 /// Copies an `(n, d)` array into a dfdx tensor on `dev`.
-pub fn to_tensor(dev: &Dev, x: &Array2<f32>) -> Tensor<(usize, usize), f32, Dev> {
+pub fn to_tensor(dev: &Cpu, x: &Array2<f32>) -> Tensor<(usize, usize), f32, Cpu> {
     let shape = (x.nrows(), x.ncols());
     dev.tensor_from_vec(x.iter().copied().collect(), shape)
 }

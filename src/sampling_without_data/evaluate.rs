@@ -8,7 +8,6 @@ use super::network::Evaluator;
 use super::target::Target;
 use super::trajectory::final_states;
 use super::transport::wasserstein2;
-use super::Dev;
 use crate::dfdx::prelude::*;
 use ndarray::{Array1, Array2};
 use ndarray_rand::rand::rngs::StdRng;
@@ -62,8 +61,8 @@ pub fn log_mean_exp(values: &Array1<f64>) -> f64 {
 // ANCHOR: evaluate
 /// Evaluates `nets` on `n` fresh trajectories (and `n` exact target samples when the
 /// target has a sampler). `sample_metrics` adds W2 and MMD, which cost O(n³) and O(n²).
-pub fn evaluate<const D: usize, P: Evaluator, Tg: Target + ?Sized>(
-    nets: &SamplerNets<D, f32, Dev, P>,
+pub fn evaluate<const D: usize, Dv: Device<f32>, P: Evaluator<Dv>, Tg: Target + ?Sized>(
+    nets: &SamplerNets<D, f32, Dv, P>,
     config: &KernelConfig,
     target: &Tg,
     n: usize,
@@ -92,7 +91,7 @@ pub fn evaluate<const D: usize, P: Evaluator, Tg: Target + ?Sized>(
         elbo: log_w.mean().unwrap_or(f64::NAN),
         log_z_hat: log_mean_exp(&log_w),
         eubo,
-        log_z_learned: nets.log_z.value.array() as f64,
+        log_z_learned: nets.log_z.value.as_vec()[0] as f64,
         log_z: target.log_z(),
         w2,
         mmd,

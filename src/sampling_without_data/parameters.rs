@@ -2,14 +2,11 @@
 //! gradient-norm clipping, and flat copies of the weights for checkpoints.
 
 use super::values::values;
-use super::Dev;
 use crate::dfdx::nn::tensor_collection::{
     RecursiveWalker, TensorCollection, TensorOptions, TensorVisitor, ViewTensorMut, ViewTensorRef,
 };
 use crate::dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
-
-type DevError = <Dev as HasErr>::Err;
 
 /// Adam (Kingma & Ba) with bias correction, whose moments are plain vectors so a
 /// checkpoint can store them and a resumed run continues exactly where it stopped.
@@ -40,10 +37,10 @@ impl Adam {
     /// One Adam step on every trainable tensor of `module`, after scaling its gradients
     /// so that their global L2 norm is at most `max_norm` (when given). Returns the norm
     /// before clipping.
-    pub fn update<M: TensorCollection<f32, Dev>>(
+    pub fn update<Dv: Device<f32>, M: TensorCollection<f32, Dv>>(
         &mut self,
         module: &mut M,
-        grads: &Gradients<f32, Dev>,
+        grads: &Gradients<f32, Dv>,
         max_norm: Option<f64>,
     ) -> f64 {
         let norm = gradient_norm(module, grads);
@@ -66,29 +63,29 @@ impl Adam {
             m: module,
             f: &mut visitor,
         })
-        .expect("CPU tensors cannot fail to update");
+        .expect("this visitor never returns an error");
         norm
     }
 }
 
-struct AdamStep<'a> {
+struct AdamStep<'a, Dv: Device<f32>> {
     adam: &'a mut Adam,
-    grads: &'a Gradients<f32, Dev>,
+    grads: &'a Gradients<f32, Dv>,
     scale: f32,
     index: usize,
 }
 
-impl TensorVisitor<f32, Dev> for AdamStep<'_> {
+impl<Dv: Device<f32>> TensorVisitor<f32, Dv> for AdamStep<'_, Dv> {
     type Viewer = ViewTensorMut;
-    type Err = DevError;
+    type Err = Dv::Err;
     type E2 = f32;
-    type D2 = Dev;
+    type D2 = Dv;
 
     fn visit<S: Shape>(
         &mut self,
-        opts: TensorOptions<S, f32, Dev>,
-        t: &mut Tensor<S, f32, Dev>,
-    ) -> Result<Option<Tensor<S, f32, Dev>>, Self::Err> {
+        opts: TensorOptions<S, f32, Dv>,
+        t: &mut Tensor<S, f32, Dv>,
+    ) -> Result<Option<Tensor<S, f32, Dv>>, Self::Err> {
         if !opts.do_gradient_update {
             return Ok(None);
         }
@@ -117,24 +114,24 @@ impl TensorVisitor<f32, Dev> for AdamStep<'_> {
 }
 
 /// The global L2 norm of `module`'s gradients.
-pub fn gradient_norm<M: TensorCollection<f32, Dev>>(
+pub fn gradient_norm<Dv: Device<f32>, M: TensorCollection<f32, Dv>>(
     module: &M,
-    grads: &Gradients<f32, Dev>,
+    grads: &Gradients<f32, Dv>,
 ) -> f64 {
-    struct Norm<'a> {
-        grads: &'a Gradients<f32, Dev>,
+    struct Norm<'a, Dv: Device<f32>> {
+        grads: &'a Gradients<f32, Dv>,
         sum_sq: f64,
     }
-    impl TensorVisitor<f32, Dev> for Norm<'_> {
+    impl<Dv: Device<f32>> TensorVisitor<f32, Dv> for Norm<'_, Dv> {
         type Viewer = ViewTensorRef;
-        type Err = DevError;
+        type Err = Dv::Err;
         type E2 = f32;
-        type D2 = Dev;
+        type D2 = Dv;
         fn visit<S: Shape>(
             &mut self,
-            opts: TensorOptions<S, f32, Dev>,
-            t: &Tensor<S, f32, Dev>,
-        ) -> Result<Option<Tensor<S, f32, Dev>>, Self::Err> {
+            opts: TensorOptions<S, f32, Dv>,
+            t: &Tensor<S, f32, Dv>,
+        ) -> Result<Option<Tensor<S, f32, Dv>>, Self::Err> {
             if opts.do_gradient_update {
                 let g = values(&self.grads.get(t));
                 self.sum_sq += g.iter().map(|&x| (x as f64) * (x as f64)).sum::<f64>();
@@ -147,23 +144,23 @@ pub fn gradient_norm<M: TensorCollection<f32, Dev>>(
         m: module,
         f: &mut visitor,
     })
-    .expect("CPU tensors cannot fail to read");
+    .expect("this visitor never returns an error");
     visitor.sum_sq.sqrt()
 }
 
 /// Every tensor of `module` (trainable or not) as a flat vector, in walk order.
-pub fn weights<M: TensorCollection<f32, Dev>>(module: &M) -> Vec<Vec<f32>> {
+pub fn weights<Dv: Device<f32>, M: TensorCollection<f32, Dv>>(module: &M) -> Vec<Vec<f32>> {
     struct Dump(Vec<Vec<f32>>);
-    impl TensorVisitor<f32, Dev> for Dump {
+    impl<Dv: Device<f32>> TensorVisitor<f32, Dv> for Dump {
         type Viewer = ViewTensorRef;
-        type Err = DevError;
+        type Err = Dv::Err;
         type E2 = f32;
-        type D2 = Dev;
+        type D2 = Dv;
         fn visit<S: Shape>(
             &mut self,
-            _: TensorOptions<S, f32, Dev>,
-            t: &Tensor<S, f32, Dev>,
-        ) -> Result<Option<Tensor<S, f32, Dev>>, Self::Err> {
+            _: TensorOptions<S, f32, Dv>,
+            t: &Tensor<S, f32, Dv>,
+        ) -> Result<Option<Tensor<S, f32, Dv>>, Self::Err> {
             self.0.push(t.as_vec());
             Ok(None)
         }
@@ -173,13 +170,13 @@ pub fn weights<M: TensorCollection<f32, Dev>>(module: &M) -> Vec<Vec<f32>> {
         m: module,
         f: &mut visitor,
     })
-    .expect("CPU tensors cannot fail to read");
+    .expect("this visitor never returns an error");
     visitor.0
 }
 
 /// Overwrites `module`'s tensors with `saved` (as written by [`weights`]); fails with a
 /// message if the shapes do not match, leaving `module` unchanged.
-pub fn load_weights<M: TensorCollection<f32, Dev> + Clone>(
+pub fn load_weights<Dv: Device<f32>, M: TensorCollection<f32, Dv> + Clone>(
     module: &mut M,
     saved: &[Vec<f32>],
 ) -> Result<(), String> {
@@ -192,16 +189,16 @@ pub fn load_weights<M: TensorCollection<f32, Dev> + Clone>(
         ));
     }
     struct Load<'a>(std::slice::Iter<'a, Vec<f32>>);
-    impl TensorVisitor<f32, Dev> for Load<'_> {
+    impl<Dv: Device<f32>> TensorVisitor<f32, Dv> for Load<'_> {
         type Viewer = ViewTensorMut;
-        type Err = DevError;
+        type Err = Dv::Err;
         type E2 = f32;
-        type D2 = Dev;
+        type D2 = Dv;
         fn visit<S: Shape>(
             &mut self,
-            _: TensorOptions<S, f32, Dev>,
-            t: &mut Tensor<S, f32, Dev>,
-        ) -> Result<Option<Tensor<S, f32, Dev>>, Self::Err> {
+            _: TensorOptions<S, f32, Dv>,
+            t: &mut Tensor<S, f32, Dv>,
+        ) -> Result<Option<Tensor<S, f32, Dv>>, Self::Err> {
             t.copy_from(self.0.next().expect("lengths were checked"));
             Ok(None)
         }
@@ -210,6 +207,6 @@ pub fn load_weights<M: TensorCollection<f32, Dev> + Clone>(
         m: module,
         f: &mut Load(saved.iter()),
     })
-    .expect("CPU tensors cannot fail to write");
+    .expect("this visitor never returns an error");
     Ok(())
 }

@@ -3,8 +3,8 @@
 //! probability of a set of target classes is the reward.
 
 use crate::dfdx::prelude::*;
-use crate::diffusion_samplers::{Points, Target, Values};
 use crate::sampling::seeded_rng;
+use crate::sampling_without_data::{Points, Target, Values};
 use ndarray::{Array1, Array2};
 use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::StandardNormal;

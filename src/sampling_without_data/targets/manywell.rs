@@ -1,7 +1,7 @@
 //! Many-well: 16 independent copies of an asymmetric double well, `2¹⁶` modes in `R³²`.
 
 use crate::dfdx::prelude::*;
-use crate::diffusion_samplers::{Points, Target, Values};
+use crate::sampling_without_data::{Points, Target, Values};
 use ndarray::Array2;
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::Rng;

@@ -6,7 +6,6 @@ use super::kernels::{KernelConfig, SamplerNets};
 use super::network::{Evaluator, Rows};
 use super::target::{log_density_values, Target};
 use super::values::values;
-use super::Dev;
 use crate::dfdx::prelude::*;
 use ndarray::{s, Array1, Array2, Array3, Axis as NdAxis};
 use ndarray_rand::rand::rngs::StdRng;
@@ -17,12 +16,12 @@ use ndarray_rand::rand_distr::{Distribution, StandardNormal};
 pub type States = Array3<f32>;
 
 /// Rows `x_{from}, …, x_{to−1}` of every trajectory, stacked step-major, as a tensor.
-pub(crate) fn rows<const D: usize>(
-    dev: &Dev,
+pub(crate) fn rows<const D: usize, Dv: Device<f32>>(
+    dev: &Dv,
     states: &States,
     from: usize,
     to: usize,
-) -> Rows<D, NoneTape> {
+) -> Rows<D, Dv, NoneTape> {
     let block = states.slice(s![from..to, .., ..]);
     let n = (to - from) * states.shape()[1];
     dev.tensor_from_vec(block.iter().copied().collect(), (n, Const::<D>))
@@ -36,17 +35,17 @@ fn step_of_rows(from: usize, to: usize, batch: usize) -> Vec<usize> {
 }
 
 /// Sums a step-major per-row vector over steps: `(steps · batch,) → (batch,)`.
-fn sum_over_steps<T: Tape<f32, Dev>>(
-    per_row: Tensor<(usize,), f32, Dev, T>,
+fn sum_over_steps<Dv: Device<f32>, T: Tape<f32, Dv>>(
+    per_row: Tensor<(usize,), f32, Dv, T>,
     batch: usize,
-) -> Tensor<(usize,), f32, Dev, T> {
+) -> Tensor<(usize,), f32, Dv, T> {
     let steps = per_row.shape().0 / batch;
     per_row
         .reshape_like(&(steps, batch))
         .sum::<(usize,), Axis<0>>()
 }
 
-impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
+impl<const D: usize, Dv: Device<f32>, P: Evaluator<Dv>> SamplerNets<D, f32, Dv, P> {
     // ANCHOR: generate
     /// Draws `batch` trajectories forwards from `x_0 = 0`. With `exploration_std = ε > 0`
     /// each step's variance is widened to `σ²Δt·e^ℓ + ε²` (off-policy exploration); the
@@ -66,19 +65,19 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
     /// trajectory under the policy (differentiable in the generation network, states
     /// detached): the network outputs that drew each step also score it, so an
     /// on-policy training step needs no second forward pass.
-    pub fn generate_scored<T: Tape<f32, Dev> + Merge<T> + Merge<NoneTape>>(
+    pub fn generate_scored<T: Tape<f32, Dv> + Merge<T> + Merge<NoneTape>>(
         &self,
         config: &KernelConfig,
         batch: usize,
         exploration_std: f64,
         rng: &mut StdRng,
-    ) -> (States, Tensor<(usize,), f32, Dev, T>) {
+    ) -> (States, Tensor<(usize,), f32, Dv, T>) {
         let dev = self.log_z.value.device().clone();
         let mut states = States::zeros((config.steps + 1, batch, D));
         let mut log_pf = dev.zeros_like(&(batch,)).retaped::<T>();
         let times = self.generation_times::<T>(config);
         for n in 0..config.steps {
-            let x = rows::<D>(&dev, &states, n, n + 1).retaped::<T>();
+            let x = rows::<D, Dv>(&dev, &states, n, n + 1).retaped::<T>();
             let kernel = self.generation_kernel_with(config, x, &times, &vec![n; batch]);
             let (mean, log_var) = (values(&kernel.mean), values(&kernel.log_var));
             let mut next = states.index_axis_mut(NdAxis(0), n + 1);
@@ -88,7 +87,7 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
                 *x = mean[i] + (var.sqrt() * z) as f32;
             }
             if T::OWNS_TAPE {
-                log_pf = log_pf + kernel.log_density(rows::<D>(&dev, &states, n + 1, n + 2));
+                log_pf = log_pf + kernel.log_density(rows::<D, Dv>(&dev, &states, n + 1, n + 2));
             }
         }
         (states, times.attach(log_pf))
@@ -111,7 +110,7 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
             .index_axis_mut(NdAxis(0), config.steps)
             .assign(x_final);
         for next in (2..=config.steps).rev() {
-            let x_next = rows::<D>(&dev, &states, next, next + 1);
+            let x_next = rows::<D, Dv>(&dev, &states, next, next + 1);
             let kernel = self.destruction_kernel(config, x_next, &vec![next; batch]);
             let (mean, log_var) = (kernel.mean.as_vec(), kernel.log_var.as_vec());
             let mut current = states.index_axis_mut(NdAxis(0), next - 1);
@@ -128,29 +127,29 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
     /// `Σ_n log p→(x_{n+1} | x_n)` of each fixed (detached) trajectory, differentiable in
     /// the generation network: every step of every trajectory is one row of a single
     /// batched network evaluation.
-    pub fn log_pf<T: Tape<f32, Dev> + Merge<T> + Merge<NoneTape>>(
+    pub fn log_pf<T: Tape<f32, Dv> + Merge<T> + Merge<NoneTape>>(
         &self,
         config: &KernelConfig,
         states: &States,
-    ) -> Tensor<(usize,), f32, Dev, T> {
+    ) -> Tensor<(usize,), f32, Dv, T> {
         let dev = self.log_z.value.device().clone();
         let (steps, batch) = (config.steps, states.shape()[1]);
         let forward = self.generation_kernel(
             config,
-            rows::<D>(&dev, states, 0, steps).retaped::<T>(),
+            rows::<D, Dv>(&dev, states, 0, steps).retaped::<T>(),
             &step_of_rows(0, steps, batch),
         );
-        let per_row = forward.log_density(rows::<D>(&dev, states, 1, steps + 1));
+        let per_row = forward.log_density(rows::<D, Dv>(&dev, states, 1, steps + 1));
         sum_over_steps(per_row, batch)
     }
 
     /// `Σ_n log p←(x_n | x_{n+1})`, `n = 1..T−1`, of each fixed trajectory (the step to
     /// `x_0 = 0` is deterministic and adds nothing).
-    pub fn log_pb<T: Tape<f32, Dev> + Merge<T> + Merge<NoneTape>>(
+    pub fn log_pb<T: Tape<f32, Dv> + Merge<T> + Merge<NoneTape>>(
         &self,
         config: &KernelConfig,
         states: &States,
-    ) -> Tensor<(usize,), f32, Dev, T> {
+    ) -> Tensor<(usize,), f32, Dv, T> {
         let dev = self.log_z.value.device().clone();
         let (steps, batch) = (config.steps, states.shape()[1]);
         if steps < 2 {
@@ -158,10 +157,10 @@ impl<const D: usize, P: Evaluator> SamplerNets<D, f32, Dev, P> {
         }
         let backward = self.destruction_kernel(
             config,
-            rows::<D>(&dev, states, 2, steps + 1).retaped::<T>(),
+            rows::<D, Dv>(&dev, states, 2, steps + 1).retaped::<T>(),
             &step_of_rows(2, steps + 1, batch),
         );
-        let per_row = backward.log_density(rows::<D>(&dev, states, 1, steps));
+        let per_row = backward.log_density(rows::<D, Dv>(&dev, states, 1, steps));
         sum_over_steps(per_row, batch)
     }
     // ANCHOR_END: log_terms
@@ -197,7 +196,7 @@ pub fn final_log_reward<Tg: Target + ?Sized>(target: &Tg, states: &States) -> Ar
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diffusion_samplers::kernels::Destruction;
+    use crate::sampling_without_data::kernels::Destruction;
     use ndarray_rand::rand::SeedableRng;
 
     /// Sampling scores each step with the network outputs that drew it, from time
@@ -206,8 +205,8 @@ mod tests {
     /// the time embedding.
     #[test]
     fn scoring_while_sampling_equals_scoring_afterwards() {
-        let dev: Dev = Dev::seed_from_u64(11);
-        let mut nets = SamplerNets::<2, f32, Dev>::new(&dev);
+        let dev = Cpu::seed_from_u64(11);
+        let mut nets = SamplerNets::<2, f32, Cpu>::new(&dev);
         let head = &mut nets.generation.head;
         for layer in [&mut head.mean, &mut head.log_var] {
             layer.weight = dev.sample_normal::<Rank2<2, 64>>() * 0.3;
@@ -220,8 +219,8 @@ mod tests {
         };
         let mut rng = StdRng::seed_from_u64(2);
         let (states, while_sampling) =
-            nets.generate_scored::<OwnedTape<f32, Dev>>(&config, 5, 0.0, &mut rng);
-        let afterwards = nets.log_pf::<OwnedTape<f32, Dev>>(&config, &states);
+            nets.generate_scored::<OwnedTape<f32, Cpu>>(&config, 5, 0.0, &mut rng);
+        let afterwards = nets.log_pf::<OwnedTape<f32, Cpu>>(&config, &states);
         let (a, b) = (while_sampling.as_vec(), afterwards.as_vec());
         let grads = [while_sampling, afterwards].map(|log_pf| log_pf.sum().backward());
         let net = &nets.generation;
@@ -235,7 +234,7 @@ mod tests {
             }
         };
         close(&a, &b, "log p→");
-        let both = |get: &dyn Fn(&Gradients<f32, Dev>) -> Vec<f32>, what: &str| {
+        let both = |get: &dyn Fn(&Gradients<f32, Cpu>) -> Vec<f32>, what: &str| {
             let (x, y) = (get(&grads[0]), get(&grads[1]));
             assert!(y.iter().any(|v| *v != 0.0), "{what}: a gradient to compare");
             close(&x, &y, what);

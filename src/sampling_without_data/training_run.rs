@@ -3,13 +3,56 @@
 
 use super::evaluate::Evaluation;
 use super::padding::{unpadded, Padded};
-use super::target::Target;
+use super::target::{device, Target};
 use super::targets::{builtin, BuiltinTarget};
-use super::train::{Checkpoint, Diverged, TrainConfig, Trainer};
+use super::train::{Checkpoint, Diverged, SamplerDevice, TrainConfig, Trainer};
 use crate::progress::Progress;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
+
+/// Where a training run computes: the CPU, or the CUDA GPU of the given ordinal (in a
+/// build with the `cuda` feature). Written `cpu`, `cuda` (GPU 0) or `cuda:N`.
+/// Introduced in the appendix "Running on a GPU".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ComputeDevice {
+    #[default]
+    Cpu,
+    Cuda(usize),
+}
+
+/// Why a CUDA device cannot be used by a build without the `cuda` feature.
+pub const NO_CUDA: &str = "this build has no CUDA support: rebuild with --features cuda";
+
+impl std::str::FromStr for ComputeDevice {
+    type Err = String;
+
+    /// Parses `cpu`, `cuda` or `cuda:N`; a CUDA device is refused by a build without
+    /// the `cuda` feature.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let device = match text {
+            "cpu" => ComputeDevice::Cpu,
+            "cuda" => ComputeDevice::Cuda(0),
+            _ => match text.strip_prefix("cuda:").map(str::parse) {
+                Some(Ok(ordinal)) => ComputeDevice::Cuda(ordinal),
+                _ => return Err(format!("unknown device '{text}': use cpu, cuda or cuda:N")),
+            },
+        };
+        if device != ComputeDevice::Cpu && !cfg!(feature = "cuda") {
+            return Err(NO_CUDA.to_string());
+        }
+        Ok(device)
+    }
+}
+
+impl std::fmt::Display for ComputeDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ComputeDevice::Cpu => write!(f, "cpu"),
+            ComputeDevice::Cuda(ordinal) => write!(f, "cuda:{ordinal}"),
+        }
+    }
+}
 
 /// Dimensions for which a sampler is compiled (dfdx 0.13 fixes layer sizes at compile
 /// time). A target of any other dimension up to the largest is sampled in the next
@@ -83,6 +126,19 @@ pub fn train_target<Tg: Target + ?Sized>(
     checkpoint_every: usize,
     progress: &mut Progress,
 ) -> Result<RunOutcome, String> {
+    let io = (resume, checkpoint_path, checkpoint_every);
+    train_target_on(ComputeDevice::Cpu, config, target, io, progress)
+}
+
+/// [`train_target`] on a chosen device: `ComputeDevice::Cuda(n)` trains the networks on
+/// GPU `n` with the plain dfdx network (the target is still evaluated on the CPU).
+pub fn train_target_on<Tg: Target + ?Sized>(
+    compute: ComputeDevice,
+    config: TrainConfig,
+    target: &Tg,
+    io: CheckpointIo,
+    progress: &mut Progress,
+) -> Result<RunOutcome, String> {
     let d = target.dim();
     let largest = COMPILED_DIMENSIONS[COMPILED_DIMENSIONS.len() - 1];
     let Some(&compiled) = COMPILED_DIMENSIONS.iter().find(|&&c| c >= d && d > 0) else {
@@ -91,47 +147,72 @@ pub fn train_target<Tg: Target + ?Sized>(
             target.name()
         ));
     };
-    let io = (resume, checkpoint_path, checkpoint_every);
     if compiled == d {
-        return run_compiled(config, target, io, progress);
+        return run_on(compute, config, target, io, progress);
     }
     // The padding is the reference walk's own terminal distribution, N(0, σ²).
     let padded = Padded::new(target, compiled, config.kernel.sigma2);
-    let mut outcome = run_compiled(config, &padded, io, progress)?;
+    let mut outcome = run_on(compute, config, &padded, io, progress)?;
     outcome.samples = outcome.samples.map(|x| unpadded(&x, d));
     outcome.dimension = d;
     outcome.padded_to = Some(compiled);
     Ok(outcome)
 }
 
+/// Creates the device, seeded with the run's seed (the weights are drawn from it).
+fn run_on<Tg: Target + ?Sized>(
+    compute: ComputeDevice,
+    config: TrainConfig,
+    target: &Tg,
+    io: CheckpointIo,
+    progress: &mut Progress,
+) -> Result<RunOutcome, String> {
+    let seed = io.0.as_ref().map_or(config.seed, |c| c.config.seed);
+    match compute {
+        ComputeDevice::Cpu => run_compiled(&device(seed), config, target, io, progress),
+        #[cfg(feature = "cuda")]
+        ComputeDevice::Cuda(ordinal) => {
+            let dev = crate::dfdx::prelude::Cuda::try_build(ordinal, seed)
+                .map_err(|e| format!("cannot open CUDA device {ordinal}: {e}"))?;
+            run_compiled(&dev, config, target, io, progress)
+        }
+        #[cfg(not(feature = "cuda"))]
+        ComputeDevice::Cuda(_) => Err(NO_CUDA.to_string()),
+    }
+}
+
 /// Dispatches to the sampler compiled for the target's dimension.
-fn run_compiled<Tg: Target + ?Sized>(
+fn run_compiled<Dv: SamplerDevice, Tg: Target + ?Sized>(
+    dev: &Dv,
     config: TrainConfig,
     target: &Tg,
     io: CheckpointIo,
     progress: &mut Progress,
 ) -> Result<RunOutcome, String> {
     match target.dim() {
-        2 => run::<2, Tg>(config, target, io, progress),
-        10 => run::<10, Tg>(config, target, io, progress),
-        16 => run::<16, Tg>(config, target, io, progress),
-        32 => run::<32, Tg>(config, target, io, progress),
-        64 => run::<64, Tg>(config, target, io, progress),
+        2 => run::<2, Dv, Tg>(dev, config, target, io, progress),
+        10 => run::<10, Dv, Tg>(dev, config, target, io, progress),
+        16 => run::<16, Dv, Tg>(dev, config, target, io, progress),
+        32 => run::<32, Dv, Tg>(dev, config, target, io, progress),
+        64 => run::<64, Dv, Tg>(dev, config, target, io, progress),
         d => unreachable!("dimension {d} is not in COMPILED_DIMENSIONS"),
     }
 }
 
-type CheckpointIo<'a> = (Option<Checkpoint>, Option<&'a Path>, usize);
+/// A checkpoint to resume from, where to save checkpoints, and every how many
+/// iterations (0: only at the end).
+pub type CheckpointIo<'a> = (Option<Checkpoint>, Option<&'a Path>, usize);
 
-fn run<const D: usize, Tg: Target + ?Sized>(
+fn run<const D: usize, Dv: SamplerDevice, Tg: Target + ?Sized>(
+    dev: &Dv,
     config: TrainConfig,
     target: &Tg,
     (resume, checkpoint_path, checkpoint_every): CheckpointIo,
     progress: &mut Progress,
 ) -> Result<RunOutcome, String> {
     let mut trainer = match resume {
-        Some(checkpoint) => Trainer::<D>::restore(checkpoint, target)?,
-        None => Trainer::<D>::new(config, target)?,
+        Some(checkpoint) => Trainer::<D, Dv>::restore_on(dev, checkpoint, target)?,
+        None => Trainer::<D, Dv>::new_on(dev, config, target)?,
     };
     let total = trainer.config.iterations;
     let every = if checkpoint_every == 0 {
@@ -211,4 +292,44 @@ pub fn load_checkpoint(path: &Path) -> Result<Checkpoint, String> {
         .map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
     serde_json::from_str(&text)
         .map_err(|e| format!("{} is not a checkpoint of this crate: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn devices_are_written_as_on_the_command_line() {
+        assert_eq!("cpu".parse(), Ok(ComputeDevice::Cpu));
+        assert_eq!(ComputeDevice::Cuda(1).to_string(), "cuda:1");
+        for bad in ["gpu", "cuda:", "cuda:x", "cuda:-1", "CPU"] {
+            let err = bad.parse::<ComputeDevice>().unwrap_err();
+            assert!(err.contains(&format!("unknown device '{bad}'")), "{err}");
+        }
+        let cuda = ["cuda", "cuda:0", "cuda:3"].map(str::parse::<ComputeDevice>);
+        if cfg!(feature = "cuda") {
+            let expected = [0, 0, 3].map(|n| Ok(ComputeDevice::Cuda(n)));
+            assert_eq!(cuda, expected);
+        } else {
+            assert!(cuda.iter().all(|r| r.as_ref().unwrap_err() == NO_CUDA));
+        }
+    }
+
+    #[test]
+    fn a_cuda_device_is_refused_by_a_build_without_cuda() {
+        if cfg!(feature = "cuda") {
+            return;
+        }
+        let target = crate::sampling_without_data::targets::Gmm::grid25();
+        let io = (None, None, 0);
+        let err = train_target_on(
+            ComputeDevice::Cuda(0),
+            TrainConfig::default(),
+            &target,
+            io,
+            &mut Progress::hidden(),
+        )
+        .unwrap_err();
+        assert_eq!(err, NO_CUDA);
+    }
 }
