@@ -3,15 +3,15 @@
 //! sweep's files, and the provenance each file records. The command line only parses
 //! arguments and calls these.
 
-use crate::diffusion_samplers::reproduce::{self, Claim};
 use crate::report::{flag_name, GeneratedFiles, Provenance, Scale};
+use crate::results::{self, Claim};
 use crate::run_store::RunStore;
 use crate::sampling_without_data::experiment as sampling_without_data;
 use crate::sampling_without_data::targets::builtin;
 use crate::{
     about_the_diagrams, beyond_markov, collapse_and_refine, denoisers_and_scores,
     destroying_and_generating, easy_to_hard, exploration, learning_by_withholding,
-    mashing_everything, shuffling_everything, VERSION,
+    mashing_everything, scaling_up, shuffling_everything, VERSION,
 };
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -62,18 +62,18 @@ pub fn chapters() -> Vec<Chapter> {
         },
         // The next three read the stored runs of `reproduce` (seeds are fixed: 0–4).
         Chapter {
-            name: reproduce::chapters::ADAPTIVE_DESTRUCTION,
+            name: results::chapters::ADAPTIVE_DESTRUCTION,
             generate: |scale, _, _| {
-                Ok(reproduce::chapters::adaptive_destruction_files(
+                Ok(results::chapters::adaptive_destruction_files(
                     &stored_sweep(scale)?,
                 ))
             },
             reads_sweep: true,
         },
         Chapter {
-            name: reproduce::chapters::RESULTS,
+            name: results::chapters::RESULTS,
             generate: |scale, _, _| {
-                Ok(reproduce::chapters::results_files(
+                Ok(results::chapters::results_files(
                     &stored_sweep(scale)?,
                     &converged_sweep(scale)?,
                 ))
@@ -81,9 +81,11 @@ pub fn chapters() -> Vec<Chapter> {
             reads_sweep: true,
         },
         Chapter {
-            name: reproduce::chapters::SCALING_UP,
+            name: scaling_up::experiment::SCALING_UP,
             generate: |scale, _, _| {
-                Ok(reproduce::chapters::scaling_up_files(&stored_sweep(scale)?))
+                Ok(scaling_up::experiment::scaling_up_files(&stored_sweep(
+                    scale,
+                )?))
             },
             reads_sweep: true,
         },
@@ -95,32 +97,27 @@ pub fn chapters() -> Vec<Chapter> {
 
 /// The runs of the whole `reproduce` sweep at `scale`: the committed ones at full scale;
 /// at quick scale, run (or resumed) now.
-fn stored_sweep(scale: Scale) -> Result<reproduce::summary::Runs, String> {
+fn stored_sweep(scale: Scale) -> Result<results::summary::Runs, String> {
     let store = RunStore::at(default_run_store(scale));
     if scale == Scale::Quick {
-        reproduce::sweep(
-            &reproduce::runs(&Claim::ALL, scale),
-            &store,
-            threads(),
-            false,
-        )?;
+        results::sweep(&results::runs(&Claim::ALL, scale), &store, threads(), false)?;
     }
-    reproduce::chapters::load(&store, scale)
+    results::chapters::load(&store, scale)
 }
 
 /// The stored runs of the convergence sweep at `scale`, however many: the committed ones
 /// at full scale; at quick scale, run (or resumed) now.
-fn converged_sweep(scale: Scale) -> Result<reproduce::summary::Runs, String> {
+fn converged_sweep(scale: Scale) -> Result<results::summary::Runs, String> {
     let store = RunStore::at(converged_run_store(scale));
     if scale == Scale::Quick {
-        reproduce::sweep(
-            &reproduce::claims::converged_runs(scale),
+        results::sweep(
+            &results::claims::converged_runs(scale),
             &store,
             threads(),
             false,
         )?;
     }
-    reproduce::chapters::load_converged(&store, scale)
+    results::chapters::load_converged(&store, scale)
 }
 
 /// Re-trains stored runs of the full sweep and compares them with the stored records, so
@@ -130,9 +127,9 @@ fn converged_sweep(scale: Scale) -> Result<reproduce::summary::Runs, String> {
 pub fn spot_check_sweep() -> Result<(), String> {
     let store = RunStore::at(default_run_store(Scale::Full));
     let stored = store.load()?;
-    let mut chosen: std::collections::BTreeMap<(String, String, usize), reproduce::RunSpec> =
+    let mut chosen: std::collections::BTreeMap<(String, String, usize), results::RunSpec> =
         std::collections::BTreeMap::new();
-    for spec in reproduce::runs(&Claim::ALL, Scale::Full) {
+    for spec in results::runs(&Claim::ALL, Scale::Full) {
         let c = &spec.config;
         let Ok(target) = builtin(&c.target) else {
             continue;
@@ -153,9 +150,9 @@ pub fn spot_check_sweep() -> Result<(), String> {
         }
     }
     for spec in chosen.values() {
-        let stored = reproduce::sweep::stored_record(&stored, spec)
+        let stored = results::sweep::stored_record(&stored, spec)
             .ok_or_else(|| format!("stored run {} is missing or stale", spec.id))?;
-        let fresh = reproduce::run_one(spec)?.stored(spec);
+        let fresh = results::run_one(spec)?.stored(spec);
         if fresh.without_timing() != stored.without_timing() {
             return Err(format!(
                 "re-training {} gives different results from the stored run in {} (the engine changed without changing its fingerprint)",
@@ -291,7 +288,7 @@ pub fn default_run_store(scale: Scale) -> PathBuf {
     }
 }
 
-/// Where the convergence sweep ([`reproduce::claims::converged_runs`]) stores its runs.
+/// Where the convergence sweep ([`results::claims::converged_runs`]) stores its runs.
 pub fn converged_run_store(scale: Scale) -> PathBuf {
     match scale {
         Scale::Full => PathBuf::from("data/runs/converged.jsonl"),
@@ -312,8 +309,8 @@ pub fn reproduce_converged(
     if workers == 0 {
         return Err("workers must be at least 1".into());
     }
-    let records = reproduce::sweep(
-        &reproduce::claims::converged_runs(scale),
+    let records = results::sweep(
+        &results::claims::converged_runs(scale),
         &RunStore::at(&runs),
         workers,
         true,
@@ -349,8 +346,8 @@ pub fn reproduce(
     if workers == 0 {
         return Err("workers must be at least 1".into());
     }
-    let specs = reproduce::runs(&claims, scale);
-    let records = reproduce::sweep(&specs, &store, workers, true)?;
+    let specs = results::runs(&claims, scale);
+    let records = results::sweep(&specs, &store, workers, true)?;
     let diverged = records
         .iter()
         .filter(|r| r.outcome.diverged.is_some())
@@ -364,11 +361,11 @@ pub fn reproduce(
         eprintln!("the chapters' tables need every claim: run with --claims all to write them");
         return Ok(());
     }
-    let sweep = reproduce::chapters::load(&store, scale)?;
-    let mut files = reproduce::chapters::adaptive_destruction_files(&sweep);
+    let sweep = results::chapters::load(&store, scale)?;
+    let mut files = results::chapters::adaptive_destruction_files(&sweep);
     let converged = converged_sweep(scale)?;
-    files.extend(reproduce::chapters::results_files(&sweep, &converged));
-    files.extend(reproduce::chapters::scaling_up_files(&sweep));
+    files.extend(results::chapters::results_files(&sweep, &converged));
+    files.extend(scaling_up::experiment::scaling_up_files(&sweep));
     // The book's files come only from the book's own runs.
     let out = if scale == Scale::Full && runs == default_run_store(scale) {
         PathBuf::from("book/generated")

@@ -2,10 +2,10 @@
 //! ([`crate::book_pipeline`]) and to training.
 
 use crate::book_pipeline::{self, threads};
-use crate::diffusion_samplers::reproduce;
-use crate::diffusion_samplers::reproduce::claims::Budget;
 use crate::progress::Progress;
 use crate::report::{flag_name, Provenance, Scale};
+use crate::results;
+use crate::results::claims::Budget;
 use crate::sampling_without_data::kernels::Destruction;
 use crate::sampling_without_data::objectives::Objective;
 use crate::sampling_without_data::run_files::run_files;
@@ -197,7 +197,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
             ..
         } => book_pipeline::reproduce_converged(scale, runs, workers),
         Command::Engine => {
-            println!("{}", reproduce::sweep::engine_fingerprint());
+            println!("{}", results::sweep::engine_fingerprint());
             Ok(())
         }
     }

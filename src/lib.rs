@@ -37,11 +37,11 @@ pub mod destroying_and_generating;
 pub mod mashing_everything;
 pub mod shuffling_everything;
 
-// Part III — learning the destruction, in reading order (chapters 10 and 11 are
-// `diffusion_samplers::reproduce` until it moves).
+// Part III — learning the destruction.
 pub mod adaptive_destruction;
-pub mod diffusion_samplers;
+pub mod results;
 pub mod sampling_without_data;
+pub mod scaling_up;
 
 // Part IV — what diffusion learns.
 pub mod collapse_and_refine;

@@ -2,11 +2,11 @@
 //! run is a result, an interrupted sweep resumes, and the whole quick sweep yields every
 //! chapter file, with a robust direction of the first claim in its runs.
 
-use destroy_then_generate::diffusion_samplers::reproduce::chapters::load;
-use destroy_then_generate::diffusion_samplers::reproduce::claims::{base_config, SEEDS};
-use destroy_then_generate::diffusion_samplers::reproduce::summary::{paired_wins, Metric, Runs};
-use destroy_then_generate::diffusion_samplers::reproduce::{sweep, RunSpec};
 use destroy_then_generate::report::Scale;
+use destroy_then_generate::results::chapters::load;
+use destroy_then_generate::results::claims::{base_config, SEEDS};
+use destroy_then_generate::results::summary::{paired_wins, Metric, Runs};
+use destroy_then_generate::results::{sweep, RunSpec};
 use destroy_then_generate::run_store::RunStore;
 use destroy_then_generate::sampling_without_data::kernels::Destruction;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! "Scaling up"): each solution against an oracle.
 
 use destroy_then_generate::adaptive_destruction::exercises::*;
-use destroy_then_generate::diffusion_samplers::reproduce::exercises::*;
+use destroy_then_generate::results::exercises::*;
 use destroy_then_generate::sampling::seeded_rng;
 use destroy_then_generate::sampling_without_data::exercises::*;
 use ndarray_rand::rand::Rng;

@@ -68,10 +68,8 @@ fn nothing_imports_the_command_line() {
     assert!(importers.is_empty(), "{importers:?}");
 }
 
-/// Every chapter's module, in the book's reading order. Part III's chapters "Results" and
-/// "Scaling up" are still `diffusion_samplers` (its sweep, `reproduce`, also writes the
-/// files of "Adaptive destruction"), until they get modules of their own.
-const CHAPTERS_IN_READING_ORDER: [&str; 13] = [
+/// Every chapter's module, in the book's reading order.
+const CHAPTERS_IN_READING_ORDER: [&str; 14] = [
     "learning_by_withholding",
     "exploration",
     "destroying_and_generating",
@@ -81,7 +79,8 @@ const CHAPTERS_IN_READING_ORDER: [&str; 13] = [
     "about_the_diagrams",
     "sampling_without_data",
     "adaptive_destruction",
-    "diffusion_samplers",
+    "results",
+    "scaling_up",
     "denoisers_and_scores",
     "easy_to_hard",
     "collapse_and_refine",

@@ -1,15 +1,13 @@
 //! The reproduction's bookkeeping against exact answers: which runs the claims need, how
 //! seeds are summarised and paired, and how claim lists are parsed.
 
-use destroy_then_generate::diffusion_samplers::reproduce::claims::{
+use destroy_then_generate::report::Scale;
+use destroy_then_generate::results::claims::{
     base_config, run_id, stability_variants, Claim, H1_STEPS, H4_OBJECTIVES, H4_STEPS, H6_LATENTS,
     SEEDS, TARGETS,
 };
-use destroy_then_generate::diffusion_samplers::reproduce::runs;
-use destroy_then_generate::diffusion_samplers::reproduce::summary::{
-    paired_wins, Metric, SeedValues,
-};
-use destroy_then_generate::report::Scale;
+use destroy_then_generate::results::runs;
+use destroy_then_generate::results::summary::{paired_wins, Metric, SeedValues};
 use destroy_then_generate::sampling_without_data::kernels::Destruction;
 use std::collections::BTreeSet;
 
@@ -88,7 +86,7 @@ fn claim_lists_parse_or_name_the_bad_entry() {
 
 #[test]
 fn the_convergence_sweep_covers_every_configuration_before_repeating_one() {
-    use destroy_then_generate::diffusion_samplers::reproduce::claims::{
+    use destroy_then_generate::results::claims::{
         converged_runs, diagnostic_variants, H7_PARTS, H7_STEPS, H7_TARGETS,
     };
     let specs = converged_runs(Scale::Full);
@@ -112,9 +110,9 @@ fn the_convergence_sweep_covers_every_configuration_before_repeating_one() {
 
 // The rules that decide the claims, on synthetic runs with known outcomes.
 mod rules {
-    use destroy_then_generate::diffusion_samplers::reproduce::rules::*;
-    use destroy_then_generate::diffusion_samplers::reproduce::summary::{Metric, SeedValues};
     use destroy_then_generate::report::Outcome;
+    use destroy_then_generate::results::rules::*;
+    use destroy_then_generate::results::summary::{Metric, SeedValues};
 
     /// Five seeds; `None` is a diverged seed.
     fn seeds(values: [Option<f64>; 5]) -> SeedValues {
@@ -503,7 +501,7 @@ mod rules {
 
 #[test]
 fn the_mode_column_names_its_threshold() {
-    use destroy_then_generate::diffusion_samplers::reproduce::summary::MODE_SHARE;
+    use destroy_then_generate::results::summary::MODE_SHARE;
     let heading = Metric::ModesCovered.heading();
     assert!(
         heading.contains(&format!("≥ {} % ", 100.0 * MODE_SHARE)),

@@ -8,11 +8,11 @@
 //! the trainer's target network and replay buffer): that trainer trains both
 //! destructions, and a chapter imports only earlier ones. Making the trainer generic over
 //! the destruction, so that the learned one could live here, is open work. The chapter's
-//! generated files come from the stored runs of the sweep
-//! ([`reproduce::chapters`](crate::diffusion_samplers::reproduce::chapters)), which moves
-//! to chapter "Results".
+//! generated files come from the stored runs of chapter "Results"'s sweep, which writes
+//! them ([`results::chapters`](crate::results::chapters)).
 //!
 //! [`Destruction::Learned`]: crate::sampling_without_data::kernels::Destruction::Learned
 //! [`KernelConfig::learned_destruction`]: crate::sampling_without_data::kernels::KernelConfig::learned_destruction
 
+pub mod base_config;
 pub mod exercises;

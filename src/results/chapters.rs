@@ -1,4 +1,4 @@
-//! The generated files of chapters "Adaptive destruction", "Results" and "Scaling up",
+//! The generated files of chapters "Adaptive destruction" and "Results",
 //! derived from the stored runs (training happens only in `reproduce`).
 
 use super::claims::{
@@ -16,13 +16,12 @@ use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use crate::run_store::RunStore;
 use crate::sampling::seeded_rng;
 use crate::sampling_without_data::kernels::Destruction;
-use crate::sampling_without_data::targets::{builtin, BuiltinTarget, LatentClassifier};
+use crate::sampling_without_data::targets::{builtin, BuiltinTarget};
 use ndarray::Array2;
 use plotters::prelude::SeriesLabelPosition::{LowerRight, UpperLeft};
 
 pub const ADAPTIVE_DESTRUCTION: &str = "adaptive-destruction";
 pub const RESULTS: &str = "results";
-pub const SCALING_UP: &str = "scaling-up";
 
 /// Every stored run of the whole sweep in `store`; the error says how to make them.
 pub fn load(store: &RunStore, scale: Scale) -> Result<Runs, String> {
@@ -70,7 +69,7 @@ pub fn provenance(runs: &[&RunRecord], scale: Scale) -> Provenance {
     }
 }
 
-fn footer(provenance: &Provenance, runs: usize) -> String {
+pub fn footer(provenance: &Provenance, runs: usize) -> String {
     format!(
         "{} Seeds 0–{} for every configuration; {runs} runs, each on one thread; the wall time is their sum.\n",
         provenance.to_markdown(),
@@ -390,47 +389,5 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
         path("converged-provenance.md"),
         footer(&provenance, records.len()),
     );
-    files
-}
-
-/// Chapter "Scaling up": the latent-space task.
-pub fn scaling_up_files(runs: &Runs) -> GeneratedFiles {
-    let scale = runs.scale;
-    let path = |name: &str| format!("{SCALING_UP}/{name}");
-    let used: Vec<&RunRecord> = super::claims::runs(&[Claim::H6], scale)
-        .iter()
-        .map(|s| runs.get(&s.config))
-        .collect();
-    let provenance = provenance(&used, scale);
-    let verdict = summary::h6_verdict(runs);
-    let mut files = GeneratedFiles::with_report(SCALING_UP, &provenance, &verdict);
-    files.add(path("h6.md"), summary::h6_table(runs));
-    files.add(path("h6-findings.md"), findings::h6_findings(runs));
-    files.add(
-        path("verdict.md"),
-        summary::verdict_table(std::slice::from_ref(&verdict)),
-    );
-    let mut numbers = vec![
-        ("classes", LatentClassifier::CLASSES.to_string()),
-        (
-            "target_classes",
-            LatentClassifier::TARGET_CLASSES.to_string(),
-        ),
-        ("decoded_dim", LatentClassifier::OUTPUT.to_string()),
-        ("hidden", LatentClassifier::HIDDEN.to_string()),
-        ("outcome", verdict.outcome.word().to_string()),
-    ];
-    // A reference for the ELBO: log Z by plain Monte Carlo over the prior.
-    const PRIOR_DRAWS: usize = 200_000;
-    numbers.push(("prior_draws", PRIOR_DRAWS.to_string()));
-    for k in [16usize, 32] {
-        let (log_z, se) = LatentClassifier::new(k).log_z_monte_carlo(PRIOR_DRAWS, 7);
-        numbers.push((
-            if k == 16 { "log_z_16" } else { "log_z_32" },
-            format!("{log_z:.3} ± {se:.3}"),
-        ));
-    }
-    files.add(path("numbers.md"), anchored_numbers(&numbers));
-    files.add(path("provenance.md"), footer(&provenance, used.len()));
     files
 }
