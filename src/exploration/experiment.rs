@@ -755,7 +755,7 @@ fn decoding_order_table(results: &ChapterResults) -> String {
 fn convergence_table(results: &ChapterResults) -> String {
     let updates = results.budget.grpo_updates;
     let mut t = format!(
-        "| ratios computed in | order converged | measure | seed-mean over updates {} | over updates {} | drift $D$ (last − previous) | tolerance $\\max({}\\,\\mathrm{{se}}(D), \\text{{gap}}/{})$ | measure converged |\n|---|---|---|---|---|---|---|---|\n",
+        "| ratios computed in | order converged | measure | seed-mean over updates {} | over updates {} | drift $D$ (last − previous) | tolerance $\\max({}\\,\\mathrm{{se}}(D), \\text{{gap}}/{})$ | $\\lvert D \\rvert$ / tolerance | measure converged |\n|---|---|---|---|---|---|---|---|---|\n",
         window_bounds(updates, WINDOWS - 2),
         window_bounds(updates, WINDOWS - 1),
         CONVERGENCE_STANDARD_ERRORS,
@@ -768,7 +768,7 @@ fn convergence_table(results: &ChapterResults) -> String {
         ] {
             writeln!(
                 t,
-                "| {} | {} | {name} | {:.4} | {:.4} | {:+.4} ± {:.4} | {:.4} | {} |",
+                "| {} | {} | {name} | {:.4} | {:.4} | {:+.5} ± {:.5} | {:.5} | {:.4} | {} |",
                 o.label,
                 yes_no(o.converged),
                 c.previous_window,
@@ -776,6 +776,7 @@ fn convergence_table(results: &ChapterResults) -> String {
                 c.drift.mean,
                 c.drift.se,
                 c.tolerance,
+                c.drift.mean.abs() / c.tolerance,
                 yes_no(c.converged)
             )
             .unwrap();
@@ -867,7 +868,7 @@ fn unconverged(results: &ChapterResults, orders: &[RatioOrder]) -> String {
     format!("{} {verb}", names.join(" and "))
 }
 
-/// Which orders have converged by the criterion, in one sentence.
+/// Which orders have converged by the criterion, and what the drifts that passed still say.
 fn convergence_sentence(results: &ChapterResults) -> String {
     let orders = &results.decoding_order.orders;
     let names = |converged: bool| -> Vec<&str> {
@@ -879,7 +880,7 @@ fn convergence_sentence(results: &ChapterResults) -> String {
     };
     let (yes, no) = (names(true), names(false));
     let updates = results.budget.grpo_updates;
-    if no.is_empty() {
+    let mut text = if no.is_empty() {
         format!("By the criterion, all three orders have converged after {updates} updates.")
     } else if yes.is_empty() {
         format!("By the criterion, none of the three orders has converged after {updates} updates.")
@@ -891,7 +892,68 @@ fn convergence_sentence(results: &ChapterResults) -> String {
             no.join(" and "),
             if no.len() == 1 { "has" } else { "have" },
         )
+    };
+    // Measures that passed, with what they passed by and whether their drift is noise.
+    let passed: Vec<(&str, &str, &Convergence)> = orders
+        .iter()
+        .flat_map(|o| {
+            [
+                (&o.label[..3], "reward", &o.reward_convergence),
+                (&o.label[..3], "KL", &o.kl_convergence),
+            ]
+        })
+        .filter(|m| m.2.converged)
+        .collect();
+    let list = |keep: &dyn Fn(&Convergence) -> bool| -> Vec<String> {
+        passed
+            .iter()
+            .filter(|m| keep(m.2))
+            .map(|(o, name, c)| format!("{o} on {name} ({:+.5})", c.drift.mean))
+            .collect()
+    };
+    let close_calls: Vec<String> = passed
+        .iter()
+        .filter(|m| m.2.drift.mean.abs() > 0.9 * m.2.tolerance)
+        .map(|(o, name, c)| {
+            format!(
+                "{o} on {name} ({:.2} % of its tolerance)",
+                100.0 * c.drift.mean.abs() / c.tolerance
+            )
+        })
+        .collect();
+    if !close_calls.is_empty() {
+        write!(
+            text,
+            " Some pass with almost no room: {}.",
+            close_calls.join(", ")
+        )
+        .unwrap();
     }
+    let trends =
+        list(&|c: &Convergence| c.drift.mean.abs() > CONVERGENCE_STANDARD_ERRORS * c.drift.se);
+    if !trends.is_empty() {
+        write!(
+            text,
+            " Drifts beyond two of their standard errors remain in {}: the criterion accepts them as under a hundredth of the gap, so those curves still move, slowly, at this budget.",
+            trends.join(", ")
+        )
+        .unwrap();
+    }
+    let above: Vec<&str> = orders
+        .iter()
+        .filter(|o| o.reward.mean > results.decoding_order.reference.tilted_reward)
+        .map(|o| &o.label[..3])
+        .collect();
+    if !above.is_empty() {
+        write!(
+            text,
+            " {} {} with a test reward above the tilted target's: dividing by the group's standard deviation weighs the reward more than β alone would (the caveat above), so GRPO aims past $q^\\ast$ and the KL to it need not fall to zero.",
+            above.join(" and "),
+            if above.len() == 1 { "ends" } else { "end" }
+        )
+        .unwrap();
+    }
+    text
 }
 
 fn numbers(results: &ChapterResults) -> String {
