@@ -308,6 +308,17 @@ fn the_chapter_verdicts_hold_at_quick_scale() {
             o.label
         );
     }
+    // The verdict row reads the rule only when (a) and (b) have converged.
+    let row = &verdicts[4];
+    if decoding_order_converged(&results) {
+        assert!(
+            ["supported", "not supported"].contains(&row.word),
+            "{row:?}"
+        );
+    } else {
+        assert_eq!(row.word, "not decided: not converged");
+        assert!(!row.holds);
+    }
     let c = &results.conditioning;
     assert!(c.filtered_sentences > 0 && c.rejection_tv < 0.5);
     // Same seed, same numbers.
@@ -334,4 +345,67 @@ fn the_decoding_order_rule_reads_as_written() {
     // Nothing beyond the margin: no.
     assert!(!decoding_order_supported(&flat, &flat));
     assert_eq!(RULE_STANDARD_ERRORS, 2.0);
+}
+
+/// A curve with a checkpoint every 5 of 100 updates, `value(update)` at each.
+fn synthetic(value: impl Fn(usize) -> f64) -> Vec<(usize, f64)> {
+    (0..=20).map(|k| (5 * k, value(5 * k))).collect()
+}
+
+#[test]
+fn the_convergence_criterion_reads_its_two_windows() {
+    use destroy_then_generate::exploration::convergence::*;
+    // Windows of 100 updates: (60, 80] holds updates 65..=80, (80, 100] holds 85..=100.
+    let steps = synthetic(|u| if u > 80 { 2.0 } else { 1.0 });
+    assert_eq!(window_mean(&steps, 100, 3, 4), 1.0);
+    assert_eq!(window_mean(&steps, 100, 4, 5), 2.0);
+    assert!(window_mean(&steps[..5], 100, 4, 5).is_nan());
+    let gap = 1.66;
+    // Flat, around different levels per seed, with a zig-zag that cancels in each window
+    // (two checkpoints up, two down): no drift, converged, held to a hundredth of the gap.
+    let flat: Vec<_> = (0..5)
+        .map(|s| synthetic(|u| 0.7 + 0.01 * s as f64 + if u % 10 == 0 { 0.003 } else { -0.003 }))
+        .collect();
+    let c = convergence(&flat, 100, gap);
+    assert!(c.drift.mean.abs() < 1e-12 && c.drift.se < 1e-12, "{c:?}");
+    assert!(close(c.tolerance, 0.0166, 1e-12) && c.converged, "{c:?}");
+    assert!(close(c.last_window, 0.72, 1e-12), "{c:?}");
+    // Falling steadily by 0.002 per update: every seed drifts by −0.002 · 20 = −0.04, with
+    // no spread, which is beyond 0.0166: not converged.
+    let falling: Vec<_> = (0..5)
+        .map(|s| synthetic(|u| 1.3 + 0.05 * s as f64 - 0.002 * u as f64))
+        .collect();
+    let c = convergence(&falling, 100, gap);
+    assert!(
+        close(c.drift.mean, -0.04, 1e-12) && c.drift.se < 1e-12,
+        "{c:?}"
+    );
+    assert!(close(c.previous_window, 1.3 + 0.1 - 0.002 * 72.5, 1e-12));
+    assert!(!c.converged, "{c:?}");
+    // Seeds that disagree: drifts 0.05, −0.03, 0.04, −0.02 have mean 0.01 and standard
+    // error √(0.005/3/4) = 0.0204; twice that exceeds the drift: converged (noise).
+    let jump = |d: f64| synthetic(move |u| 0.4 + if u > 80 { d } else { 0.0 });
+    let noisy: Vec<_> = [0.05, -0.03, 0.04, -0.02].map(jump).to_vec();
+    let c = convergence(&noisy, 100, gap);
+    assert!(close(c.drift.mean, 0.01, 1e-12), "{c:?}");
+    assert!(close(c.drift.se, (0.005f64 / 12.0).sqrt(), 1e-12), "{c:?}");
+    assert!(close(c.tolerance, 2.0 * c.drift.se, 1e-12) && c.converged);
+    // Just outside and just inside a hundredth of a gap of 1: a drift of 0.0101 does not
+    // converge, 0.0099 does.
+    assert!(!convergence(&vec![jump(0.0101); 3], 100, 1.0).converged);
+    assert!(convergence(&vec![jump(0.0099); 3], 100, 1.0).converged);
+    // A seed that stopped early has no last window: not converged.
+    let mut stopped = flat.clone();
+    stopped[2].truncate(15);
+    assert!(!convergence(&stopped, 100, gap).converged);
+}
+
+#[test]
+fn every_budget_puts_checkpoints_in_both_windows() {
+    use destroy_then_generate::exploration::convergence::WINDOWS;
+    for scale in [Scale::Quick, Scale::Full] {
+        let b = Budget::at(scale);
+        assert_eq!(b.grpo_updates % b.checkpoints, 0, "{b:?}");
+        assert_eq!(b.checkpoints % WINDOWS, 0, "{b:?}");
+    }
 }

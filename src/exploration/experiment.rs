@@ -5,6 +5,9 @@
 use super::conditioning::{
     condition, conditional, kl_divergence, language_distribution, reward, tilted, total_variation,
 };
+use super::convergence::{
+    convergence, Convergence, CONVERGENCE_SHARE, CONVERGENCE_STANDARD_ERRORS, WINDOWS,
+};
 use super::grpo::{grpo_tune, Checkpoint, GrpoConfig, RatioOrder, TuningRun};
 use super::masked_model::{train_masked_model, MaskedModel, Sentence, LENGTH};
 use super::transport::{
@@ -74,18 +77,21 @@ pub struct Budget {
 impl Budget {
     pub fn at(scale: Scale) -> Self {
         match scale {
+            // One checkpoint in each of the convergence criterion's windows.
             Scale::Quick => Budget {
                 pretrain_iterations: 1_500,
                 grpo_updates: 30,
                 seeds: 3,
-                checkpoints: 3,
+                checkpoints: 5,
                 accepted: 1_000,
             },
+            // Fixed with the convergence criterion, before the runs: 150 updates left the
+            // KL curves falling; ten checkpoints in each window of the criterion.
             Scale::Full => Budget {
                 pretrain_iterations: 6_000,
-                grpo_updates: 150,
-                seeds: 10,
-                checkpoints: 10,
+                grpo_updates: 2_500,
+                seeds: 24,
+                checkpoints: 50,
                 accepted: 20_000,
             },
         }
@@ -144,6 +150,11 @@ pub struct OrderSummary {
     pub drift: MeanSe,
     pub clipped_fraction: MeanSe,
     pub diverged_runs: usize,
+    /// The convergence criterion on the two measures the verdict reads.
+    pub reward_convergence: Convergence,
+    pub kl_convergence: Convergence,
+    /// Both measures have converged.
+    pub converged: bool,
 }
 
 /// A mean over seeds and its standard error.
@@ -306,10 +317,31 @@ fn conditioning_section(
     }
 }
 
-fn summarise(order: RatioOrder, runs: Vec<TuningRun>) -> OrderSummary {
+fn summarise(
+    order: RatioOrder,
+    runs: Vec<TuningRun>,
+    updates: usize,
+    reference: &TuningReference,
+) -> OrderSummary {
     let last = |f: fn(&Checkpoint) -> f64| -> MeanSe {
         MeanSe::of(&runs.iter().map(|r| f(&r.last())).collect::<Vec<_>>())
     };
+    let curves = |f: fn(&Checkpoint) -> f64| -> Vec<Vec<(usize, f64)>> {
+        runs.iter()
+            .map(|r| r.curve.iter().map(|c| (c.update, f(c))).collect())
+            .collect()
+    };
+    // Each measure's gap: from the base model to the tilted target (where KL is zero).
+    let reward_convergence = convergence(
+        &curves(|c| c.reward),
+        updates,
+        reference.tilted_reward - reference.base_reward,
+    );
+    let kl_convergence = convergence(
+        &curves(|c| c.kl_to_tilted),
+        updates,
+        reference.base_kl_to_tilted,
+    );
     OrderSummary {
         order,
         label: order.label(),
@@ -320,6 +352,9 @@ fn summarise(order: RatioOrder, runs: Vec<TuningRun>) -> OrderSummary {
         drift: last(|c| c.drift),
         clipped_fraction: MeanSe::of(&runs.iter().map(|r| r.clipped_fraction).collect::<Vec<_>>()),
         diverged_runs: runs.iter().filter(|r| r.diverged).count(),
+        converged: reward_convergence.converged && kl_convergence.converged,
+        reward_convergence,
+        kl_convergence,
         runs,
     }
 }
@@ -335,6 +370,14 @@ fn decoding_order_section(
     let (p_c, _) = conditional(p);
     let target = tilted(q0, BETA);
     let config = budget.grpo();
+    let (_, base_reward) = conditional(q0);
+    let reference = TuningReference {
+        base_reward,
+        base_kl_to_tilted: kl_divergence(q0, &target),
+        base_tv_to_conditional: total_variation(q0, &p_c),
+        tilted_reward: conditional(&target).1,
+        tilted_drift: kl_divergence(&target, q0),
+    };
     let mut done = 0;
     let orders = RatioOrder::ALL
         .iter()
@@ -367,20 +410,12 @@ fn decoding_order_section(
                     )
                 })
                 .collect();
-            summarise(order, runs)
+            summarise(order, runs, budget.grpo_updates, &reference)
         })
         .collect();
-    let (q0_c, base_reward) = conditional(q0);
-    let _ = q0_c;
     DecodingOrderResults {
         config,
-        reference: TuningReference {
-            base_reward,
-            base_kl_to_tilted: kl_divergence(q0, &target),
-            base_tv_to_conditional: total_variation(q0, &p_c),
-            tilted_reward: conditional(&target).1,
-            tilted_drift: kl_divergence(&target, q0),
-        },
+        reference,
         orders,
     }
 }
@@ -518,26 +553,43 @@ impl Paired {
     }
 }
 
+fn summary(results: &ChapterResults, order: RatioOrder) -> &OrderSummary {
+    results
+        .decoding_order
+        .orders
+        .iter()
+        .find(|s| s.order == order)
+        .expect("every order was run")
+}
+
 /// The paired differences `first − second` in final reward and in final `KL(q ‖ q*)`.
 pub fn compare(
     results: &ChapterResults,
     first: RatioOrder,
     second: RatioOrder,
 ) -> (Paired, Paired) {
-    let find = |o| {
-        results
-            .decoding_order
-            .orders
-            .iter()
-            .find(|s| s.order == o)
-            .expect("every order was run")
-    };
-    let (a, b) = (find(first), find(second));
+    let (a, b) = (summary(results, first), summary(results, second));
     (
         Paired::of(a, b, |c| c.reward),
         Paired::of(a, b, |c| c.kl_to_tilted),
     )
 }
+
+/// Whether every order in `orders` has converged by the criterion (both measures).
+pub fn converged(results: &ChapterResults, orders: &[RatioOrder]) -> bool {
+    orders.iter().all(|&o| summary(results, o).converged)
+}
+
+// ANCHOR: decided
+/// The verdict compares (a) with (b), so it is decided only when both have converged;
+/// otherwise the verdict row says so instead of reading the rule.
+pub fn decoding_order_converged(results: &ChapterResults) -> bool {
+    converged(
+        results,
+        &[RatioOrder::DecodingOrder, RatioOrder::FreshOrder],
+    )
+}
+// ANCHOR_END: decided
 
 // ANCHOR: decide
 /// The decoding-order verdict, by the rule fixed before the runs: (a) must beat (b) on
@@ -560,7 +612,8 @@ pub fn verdicts(results: &ChapterResults) -> Vec<Verdict> {
         .windows(2)
         .all(|w| w[1].information_destroyed >= w[0].information_destroyed - 1e-9);
     let (reward, kl) = compare(results, RatioOrder::DecodingOrder, RatioOrder::FreshOrder);
-    let supported = decoding_order_supported(&reward, &kl);
+    let decided = decoding_order_converged(results);
+    let supported = decided && decoding_order_supported(&reward, &kl);
     let holds = |ok: bool| if ok { "holds" } else { "does not hold" };
     let bijection_error = t
         .bijection_destroyed
@@ -613,13 +666,33 @@ pub fn verdicts(results: &ChapterResults) -> Vec<Verdict> {
                 "(a) − (b) beyond {RULE_STANDARD_ERRORS} paired standard errors on final reward (higher) or KL to the tilted target (lower), not worse on the other"
             ),
             measured: format!(
-                "reward {:+.4} ± {:.4}; KL {:+.4} ± {:.4} ({} seeds)",
-                reward.difference.mean, reward.difference.se, kl.difference.mean, kl.difference.se, results.budget.seeds
+                "reward {:+.4} ± {:.4}; KL {:+.4} ± {:.4} ({} seeds, {} updates; converged: (a) {}, (b) {})",
+                reward.difference.mean, reward.difference.se, kl.difference.mean, kl.difference.se, results.budget.seeds,
+                results.budget.grpo_updates,
+                yes_no(summary(results, RatioOrder::DecodingOrder).converged),
+                yes_no(summary(results, RatioOrder::FreshOrder).converged),
             ),
             holds: supported,
-            word: if supported { "supported" } else { "not supported" },
+            word: order_word(decided, supported),
         },
     ]
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
+/// The decoding-order verdict's word: the rule's answer once (a) and (b) have converged.
+fn order_word(decided: bool, supported: bool) -> &'static str {
+    match (decided, supported) {
+        (false, _) => "not decided: not converged",
+        (true, true) => "supported",
+        (true, false) => "not supported",
+    }
 }
 
 fn pm(m: &MeanSe, digits: usize) -> String {
@@ -676,6 +749,39 @@ fn decoding_order_table(results: &ChapterResults) -> String {
         r.tilted_reward, r.tilted_drift
     )
     .unwrap();
+    t
+}
+
+fn convergence_table(results: &ChapterResults) -> String {
+    let updates = results.budget.grpo_updates;
+    let mut t = format!(
+        "| ratios computed in | order converged | measure | seed-mean over updates {} | over updates {} | drift $D$ (last − previous) | tolerance $\\max({}\\,\\mathrm{{se}}(D), \\text{{gap}}/{})$ | $\\lvert D \\rvert$ / tolerance | measure converged |\n|---|---|---|---|---|---|---|---|---|\n",
+        window_bounds(updates, WINDOWS - 2),
+        window_bounds(updates, WINDOWS - 1),
+        CONVERGENCE_STANDARD_ERRORS,
+        (1.0 / CONVERGENCE_SHARE).round()
+    );
+    for o in &results.decoding_order.orders {
+        for (name, c) in [
+            ("test reward", &o.reward_convergence),
+            ("$\\mathrm{KL}(q \\Vert q^\\ast)$", &o.kl_convergence),
+        ] {
+            writeln!(
+                t,
+                "| {} | {} | {name} | {:.4} | {:.4} | {:+.5} ± {:.5} | {:.5} | {:.4} | {} |",
+                o.label,
+                yes_no(o.converged),
+                c.previous_window,
+                c.last_window,
+                c.drift.mean,
+                c.drift.se,
+                c.tolerance,
+                c.drift.mean.abs() / c.tolerance,
+                yes_no(c.converged)
+            )
+            .unwrap();
+        }
+    }
     t
 }
 
@@ -742,6 +848,114 @@ fn reading(p: &Paired, higher: &str, lower: &str) -> String {
     )
 }
 
+/// The updates of window `k` (counting from zero) of the criterion, as "first–last".
+fn window_bounds(updates: usize, k: usize) -> String {
+    format!(
+        "{}–{}",
+        k * updates / WINDOWS + 1,
+        (k + 1) * updates / WINDOWS
+    )
+}
+
+/// "(a) has" or "(a) and (b) have": those of `orders` that have not converged.
+fn unconverged(results: &ChapterResults, orders: &[RatioOrder]) -> String {
+    let names: Vec<&str> = orders
+        .iter()
+        .filter(|&&o| !summary(results, o).converged)
+        .map(|&o| &o.label()[..3])
+        .collect();
+    let verb = if names.len() == 1 { "has" } else { "have" };
+    format!("{} {verb}", names.join(" and "))
+}
+
+/// Which orders have converged by the criterion, and what the drifts that passed still say.
+fn convergence_sentence(results: &ChapterResults) -> String {
+    let orders = &results.decoding_order.orders;
+    let names = |converged: bool| -> Vec<&str> {
+        orders
+            .iter()
+            .filter(|o| o.converged == converged)
+            .map(|o| &o.label[..3])
+            .collect()
+    };
+    let (yes, no) = (names(true), names(false));
+    let updates = results.budget.grpo_updates;
+    let mut text = if no.is_empty() {
+        format!("By the criterion, all three orders have converged after {updates} updates.")
+    } else if yes.is_empty() {
+        format!("By the criterion, none of the three orders has converged after {updates} updates.")
+    } else {
+        format!(
+            "By the criterion, after {updates} updates {} {} converged and {} {} not.",
+            yes.join(" and "),
+            if yes.len() == 1 { "has" } else { "have" },
+            no.join(" and "),
+            if no.len() == 1 { "has" } else { "have" },
+        )
+    };
+    // Measures that passed, with what they passed by and whether their drift is noise.
+    let passed: Vec<(&str, &str, &Convergence)> = orders
+        .iter()
+        .flat_map(|o| {
+            [
+                (&o.label[..3], "reward", &o.reward_convergence),
+                (&o.label[..3], "KL", &o.kl_convergence),
+            ]
+        })
+        .filter(|m| m.2.converged)
+        .collect();
+    let list = |keep: &dyn Fn(&Convergence) -> bool| -> Vec<String> {
+        passed
+            .iter()
+            .filter(|m| keep(m.2))
+            .map(|(o, name, c)| format!("{o} on {name} ({:+.5})", c.drift.mean))
+            .collect()
+    };
+    let close_calls: Vec<String> = passed
+        .iter()
+        .filter(|m| m.2.drift.mean.abs() > 0.9 * m.2.tolerance)
+        .map(|(o, name, c)| {
+            format!(
+                "{o} on {name} ({:.2} % of its tolerance)",
+                100.0 * c.drift.mean.abs() / c.tolerance
+            )
+        })
+        .collect();
+    if !close_calls.is_empty() {
+        write!(
+            text,
+            " Some pass with almost no room: {}.",
+            close_calls.join(", ")
+        )
+        .unwrap();
+    }
+    let trends =
+        list(&|c: &Convergence| c.drift.mean.abs() > CONVERGENCE_STANDARD_ERRORS * c.drift.se);
+    if !trends.is_empty() {
+        write!(
+            text,
+            " Drifts beyond two of their standard errors remain in {}: the criterion accepts them as under a hundredth of the gap, so those curves still move, slowly, at this budget.",
+            trends.join(", ")
+        )
+        .unwrap();
+    }
+    let above: Vec<&str> = orders
+        .iter()
+        .filter(|o| o.reward.mean > results.decoding_order.reference.tilted_reward)
+        .map(|o| &o.label[..3])
+        .collect();
+    if !above.is_empty() {
+        write!(
+            text,
+            " {} {} with a test reward above the tilted target's: dividing by the group's standard deviation weighs the reward more than β alone would (the caveat above), so GRPO aims past $q^\\ast$ and the KL to it need not fall to zero.",
+            above.join(" and "),
+            if above.len() == 1 { "ends" } else { "end" }
+        )
+        .unwrap();
+    }
+    text
+}
+
 fn numbers(results: &ChapterResults) -> String {
     let c = &results.conditioning;
     let d = &results.decoding_order;
@@ -752,7 +966,12 @@ fn numbers(results: &ChapterResults) -> String {
         RatioOrder::ComplementaryPair,
         RatioOrder::DecodingOrder,
     );
+    let decided = decoding_order_converged(results);
     let supported = decoding_order_supported(&reward_ab, &kl_ab);
+    let pair_converged = converged(
+        results,
+        &[RatioOrder::ComplementaryPair, RatioOrder::DecodingOrder],
+    );
     let diverged: usize = d.orders.iter().map(|o| o.diverged_runs).sum();
     let closer = if c.rejection_tv < c.filtered_tv {
         "closer to"
@@ -783,27 +1002,38 @@ fn numbers(results: &ChapterResults) -> String {
         ("beta", BETA.to_string()),
         ("updates", b.grpo_updates.to_string()),
         ("seeds", b.seeds.to_string()),
+        ("checkpoints", b.checkpoints.to_string()),
+        ("checkpoint_every", (b.grpo_updates / b.checkpoints).to_string()),
+        ("checkpoints_per_window", (b.checkpoints / WINDOWS).to_string()),
+        ("window_previous", window_bounds(b.grpo_updates, WINDOWS - 2)),
+        ("window_last", window_bounds(b.grpo_updates, WINDOWS - 1)),
         ("tilted_reward", format!("{:.4}", d.reference.tilted_reward)),
         ("base_reward", format!("{:.4}", d.reference.base_reward)),
         (
             "decoding_order_sentence",
             format!(
-                "Over {} seeds, against a fresh random order, the decoding order's final test reward is {}, and its KL to the tilted target is {}: by the rule, **{}**.{}",
+                "Over {} seeds, against a fresh random order, the decoding order's final test reward is {}, and its KL to the tilted target is {}. {}{}",
                 b.seeds,
                 reading(&reward_ab, "higher", "lower"),
                 reading(&kl_ab, "larger (farther)", "smaller (closer)"),
-                if supported { "supported" } else { "not supported" },
+                if decided {
+                    format!("Both orders have converged by the criterion, so the rule applies: **{}**.", order_word(true, supported))
+                } else {
+                    format!("{} not converged by the criterion, so the rule is not applied: the verdict is **not decided**.", unconverged(results, &[RatioOrder::DecodingOrder, RatioOrder::FreshOrder]))
+                },
                 if diverged > 0 { format!(" {diverged} runs diverged and are reported as such.") } else { String::new() }
             ),
         ),
         (
             "complementary_sentence",
             format!(
-                "Against the decoding order, the complementary pair's final test reward is {}, and its KL to the tilted target is {}.",
+                "Against the decoding order, the complementary pair's final test reward is {}, and its KL to the tilted target is {}{}.",
                 reading(&reward_ca, "higher", "lower"),
                 reading(&kl_ca, "larger (farther)", "smaller (closer)"),
+                if pair_converged { String::new() } else { format!(" (at the last update: {} not converged, so this compares the budget, not converged runs)", unconverged(results, &[RatioOrder::ComplementaryPair, RatioOrder::DecodingOrder])) },
             ),
         ),
+        ("convergence_sentence", convergence_sentence(results)),
         ("points", TRANSPORT_POINTS.to_string()),
         ("optimal_cost", format!("{:.5}", results.transport.optimal_cost)),
         ("log_points", format!("{:.4}", (TRANSPORT_POINTS as f64).ln())),
@@ -820,6 +1050,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("numbers.md"), numbers(results));
     files.add(path("conditioning.md"), conditioning_table(results));
     files.add(path("decoding-order.md"), decoding_order_table(results));
+    files.add(path("convergence.md"), convergence_table(results));
     files.add(path("transport.md"), transport_table(results));
     files.add(path("verdicts.md"), verdict_table(results));
     files.add(

@@ -3,6 +3,7 @@
 //! transport problem (the bridge to Part III).
 
 pub mod conditioning;
+pub mod convergence;
 pub mod exercises;
 mod experiment;
 mod figures;
@@ -11,9 +12,10 @@ pub mod masked_model;
 pub mod transport;
 
 pub use experiment::{
-    chapter_files, compare, decoding_order_supported, regularisers, rejection_sample, run,
-    verdicts, Budget, ChapterResults, ConditioningResults, DecodingOrderResults, MeanSe,
-    OrderSummary, Paired, RegularisedPlan, TransportResults, TuningReference, Verdict, BETA,
-    CHAPTER, CLIP, GROUP, INNER_STEPS, LEARNING_RATE, MAX_ACCEPTANCE_Z, MAX_DRAWS_PER_ACCEPTED,
-    PLAN_TOLERANCE, PRETRAIN_BATCH, RULE_STANDARD_ERRORS, TRAINING_SENTENCES, TRANSPORT_POINTS,
+    chapter_files, compare, decoding_order_converged, decoding_order_supported, regularisers,
+    rejection_sample, run, verdicts, Budget, ChapterResults, ConditioningResults,
+    DecodingOrderResults, MeanSe, OrderSummary, Paired, RegularisedPlan, TransportResults,
+    TuningReference, Verdict, BETA, CHAPTER, CLIP, GROUP, INNER_STEPS, LEARNING_RATE,
+    MAX_ACCEPTANCE_Z, MAX_DRAWS_PER_ACCEPTED, PLAN_TOLERANCE, PRETRAIN_BATCH, RULE_STANDARD_ERRORS,
+    TRAINING_SENTENCES, TRANSPORT_POINTS,
 };
