@@ -142,6 +142,9 @@ pub struct ConditioningResults {
 pub struct OrderSummary {
     pub order: RatioOrder,
     pub label: &'static str,
+    /// Every seed's run with its curve: the figure and the tables summarise them, and the
+    /// report leaves them out (they made it a megabyte the rendered book would ship).
+    #[serde(skip)]
     pub runs: Vec<TuningRun>,
     pub reward: MeanSe,
     pub kl_to_tilted: MeanSe,
