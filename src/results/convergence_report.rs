@@ -29,6 +29,15 @@ pub enum Sampler {
 }
 
 impl Sampler {
+    /// Fixed destruction or the method's learned one (H1–H3's samplers), not an ablation
+    /// or a diagnostic.
+    pub fn is_fixed_or_method(self) -> bool {
+        matches!(
+            self,
+            Sampler::Fixed | Sampler::Learned(LearnedParts::MeanAndVariance)
+        )
+    }
+
     pub fn name(self) -> String {
         match self {
             Sampler::Fixed => "fixed".into(),
@@ -197,8 +206,7 @@ pub fn converged_verdicts(runs: &Runs) -> Option<Vec<Verdict>> {
     if stored < all {
         return None;
     }
-    let learned = Sampler::Learned(LearnedParts::MeanAndVariance);
-    let method = |c: &Configuration| c.sampler == Sampler::Fixed || c.sampler == learned;
+    let method = |c: &Configuration| c.sampler.is_fixed_or_method();
     Some(vec![
         h1_verdict(runs).decided_on_converged(&unconverged(runs, |c| c.steps == 5 && method(c))),
         h2_verdict(runs).decided_on_converged(&unconverged(runs, |c| {
@@ -234,7 +242,7 @@ pub fn learning_curves_svg(runs: &Runs) -> String {
     for target in TARGETS {
         let lines = configurations
             .iter()
-            .filter(|c| c.target == target && !matches!(c.sampler, Sampler::Learned(p) if p != LearnedParts::MeanAndVariance))
+            .filter(|c| c.target == target && c.sampler.is_fixed_or_method())
             .map(|c| mean_line(runs, c, format!("{}, T = {}", c.sampler.name(), c.steps)))
             .filter(|l| !l.points.is_empty())
             .collect();
@@ -259,7 +267,7 @@ pub fn learning_curves_svg(runs: &Runs) -> String {
         .iter()
         .filter(|c| {
             matches!(c.sampler, Sampler::Diagnostic(_))
-                || (c.target == "25gmm" && c.steps == 5 && !matches!(c.sampler, Sampler::Learned(p) if p != LearnedParts::MeanAndVariance))
+                || (c.target == "25gmm" && c.steps == 5 && c.sampler.is_fixed_or_method())
         })
         .map(|c| mean_line(runs, c, c.sampler.name()))
         .filter(|l| !l.points.is_empty())
