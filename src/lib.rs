@@ -51,7 +51,6 @@ pub mod easy_to_hard;
 // Shared pieces.
 pub mod book_pipeline;
 pub mod cli;
-pub mod diagram;
 pub mod notebook;
 pub mod numbers;
 pub mod plot;

@@ -2,7 +2,7 @@
 
 use destroy_then_generate::beyond_markov::diagrams::full_picture;
 use destroy_then_generate::beyond_markov::*;
-use destroy_then_generate::diagram::ClaimKind;
+use destroy_then_generate::destroying_and_generating::diagram::ClaimKind;
 use destroy_then_generate::report::Scale;
 use destroy_then_generate::sampling::seeded_rng;
 

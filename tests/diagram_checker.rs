@@ -3,7 +3,7 @@
 use destroy_then_generate::about_the_diagrams::diagrams::*;
 use destroy_then_generate::destroying_and_generating::named_channels::*;
 use destroy_then_generate::destroying_and_generating::numbered;
-use destroy_then_generate::diagram::{
+use destroy_then_generate::destroying_and_generating::diagram::{
     ks_critical_value, ks_statistic, Action, ArrowKind, ClaimKind, Diagram, DiagramError,
     SampledArrow, SampledSource,
 };

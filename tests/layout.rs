@@ -116,7 +116,7 @@ fn no_chapter_imports_a_later_chapter() {
 /// unless it is one of the shared pieces.
 #[test]
 fn every_chapter_module_is_in_the_reading_order() {
-    let shared_folders = ["diagram", "fast_cpu", "numbers", "plot"];
+    let shared_folders = ["fast_cpu", "numbers", "plot"];
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut folders: Vec<String> = std::fs::read_dir(&src)
         .unwrap()
@@ -133,7 +133,6 @@ fn every_chapter_module_is_in_the_reading_order() {
 
 #[test]
 fn shared_pieces_import_no_chapter() {
-    // `diagram` still draws chapter "Destroying and generating"'s channels (open work).
     let shared = [
         "plot/",
         "report.rs",

@@ -1,7 +1,7 @@
 //! Chapter "Sampling without data": the sampler drawn as a generative commutative
 //! diagram, checked where balance holds exactly and where it visibly fails.
 
-use destroy_then_generate::diagram::ClaimKind;
+use destroy_then_generate::destroying_and_generating::diagram::ClaimKind;
 use destroy_then_generate::sampling_without_data::diagrams::*;
 
 #[test]

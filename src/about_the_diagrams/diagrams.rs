@@ -2,7 +2,7 @@
 
 use crate::destroying_and_generating::named_channels::*;
 use crate::destroying_and_generating::{numbered, Channel, Distribution};
-use crate::diagram::{Action, ArrowKind, Diagram};
+use crate::destroying_and_generating::diagram::{Action, ArrowKind, Diagram};
 use crate::numbers::Rational;
 
 // ANCHOR: notation

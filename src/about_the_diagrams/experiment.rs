@@ -5,7 +5,7 @@ use super::diagrams::chapter_diagrams;
 use super::morphisms::{kind_table, mismatch, morphisms_never_create, KindRow, MorphismCheck};
 use crate::destroying_and_generating::named_channels::*;
 use crate::destroying_and_generating::{ChainInformation, Inequality, Joint};
-use crate::diagram::{Diagram, DiagramCheck};
+use crate::destroying_and_generating::diagram::{Diagram, DiagramCheck};
 use crate::numbers::Rational;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use serde::Serialize;
@@ -178,7 +178,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("kinds.md"), kinds_table(results));
     files.add(path("stories.md"), stories_table(results));
     files.add(path("provenance.md"), provenance.to_markdown());
-    crate::diagram::add_checked_diagrams(
+    crate::destroying_and_generating::diagram::add_checked_diagrams(
         &mut files,
         CHAPTER,
         &results.diagrams,

@@ -4,7 +4,7 @@
 use super::diagrams::{chapter_diagrams, full_picture, DATA};
 use super::interpolation::{round_trip_error, x_t};
 use super::noise_prediction::{gaussian_noise_mmse, noise_mmse};
-use crate::diagram::DiagramCheck;
+use crate::destroying_and_generating::diagram::DiagramCheck;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use crate::sampling::seeded_rng;
 use ndarray_rand::rand::Rng;
@@ -71,7 +71,7 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
         Scale::Quick => 4_000,
         Scale::Full => 40_000,
     };
-    let check = |name: &str, d: &crate::diagram::Diagram| {
+    let check = |name: &str, d: &crate::destroying_and_generating::diagram::Diagram| {
         let claims = d
             .check_sampled(draws, seed)
             .expect("the chapter's diagrams are well formed");
@@ -120,7 +120,7 @@ fn numbers(results: &ChapterResults) -> String {
         .iter()
         .map(|r| r.round_trip_error)
         .fold(0.0, f64::max);
-    let find = |name: &str| crate::diagram::DiagramCheck::named(&results.diagrams, name);
+    let find = |name: &str| crate::destroying_and_generating::diagram::DiagramCheck::named(&results.diagrams, name);
     let peak = results
         .levels
         .iter()
@@ -147,7 +147,7 @@ fn numbers(results: &ChapterResults) -> String {
         ),
         ("peak_a", format!("{}", peak.a)),
         ("peak_mmse", format!("{:.3}", peak.mmse_two_points)),
-        ("ks_alpha", format!("{}", crate::diagram::KS_ALPHA)),
+        ("ks_alpha", format!("{}", crate::destroying_and_generating::diagram::KS_ALPHA)),
     ];
     anchored_numbers(&entries)
 }
@@ -159,7 +159,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("numbers.md"), numbers(results));
     files.add(path("levels.md"), levels_table(results));
     files.add(path("provenance.md"), provenance.to_markdown());
-    crate::diagram::add_checked_diagrams(
+    crate::destroying_and_generating::diagram::add_checked_diagrams(
         &mut files,
         CHAPTER,
         results.diagrams.iter().chain([&results.blind_guess]),

@@ -3,7 +3,7 @@
 use super::channel::{numbered, Channel};
 use super::information::Distribution;
 use super::named_channels::*;
-use crate::diagram::Diagram;
+use crate::destroying_and_generating::diagram::Diagram;
 use crate::numbers::Rational;
 
 /// `A =first=> B`, with Alice's prior when it fits her messages (so the checker can

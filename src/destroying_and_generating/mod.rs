@@ -2,6 +2,7 @@
 //! information, and the two stories the data-processing inequality tells.
 
 mod channel;
+pub mod diagram;
 pub mod diagrams;
 pub mod exercises;
 mod experiment;

@@ -4,7 +4,7 @@
 //! each. Handing one half to a sleeping pool thread costs a wake-up that on a virtual
 //! machine can take as long as the half itself. The partner instead spins for a while
 //! after each task, so that the next hand-off, a few tens of microseconds later, costs
-//! one cache line; after [`SPIN`] without work it parks and uses no CPU.
+//! one cache line; after `SPIN` (20 ms) without work it parks and uses no CPU.
 //!
 //! Each thread that calls [`join`] gets its own partner, created on first use, and only
 //! when rayon's current pool allows more than one thread: a sweep that trains each run

@@ -7,7 +7,7 @@ use super::models::{train, Guess, Task, VOCAB};
 use super::processes::{next_token_inside_masked, LevelInformation, Levels, Process};
 use crate::destroying_and_generating::named_channels::{example_prior, mash, mash_prime};
 use crate::destroying_and_generating::Joint;
-use crate::diagram::DiagramCheck;
+use crate::destroying_and_generating::diagram::DiagramCheck;
 use crate::numbers::Rational;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use crate::sampling::seeded_rng;
@@ -243,7 +243,7 @@ fn models_table(results: &ChapterResults) -> String {
 }
 
 fn numbers(results: &ChapterResults) -> String {
-    let find = |name: &str| crate::diagram::DiagramCheck::named(&results.diagrams, name);
+    let find = |name: &str| crate::destroying_and_generating::diagram::DiagramCheck::named(&results.diagrams, name);
     let counts = |levels: &[LevelInformation]| {
         levels
             .iter()
@@ -340,7 +340,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("models.md"), models_table(results));
     files.add(path("questions.md"), questions_table());
     files.add(path("provenance.md"), provenance.to_markdown());
-    crate::diagram::add_checked_diagrams(
+    crate::destroying_and_generating::diagram::add_checked_diagrams(
         &mut files,
         CHAPTER,
         &results.diagrams,

@@ -6,7 +6,7 @@
 //! Checked on the one case where everything is exact: a Gaussian target `N(0, s²)`, the
 //! Brownian-bridge destruction, and the generation kernel that exactly reverses it.
 
-use crate::diagram::{ArrowKind, Diagram, SampledArrow, SampledSource};
+use crate::destroying_and_generating::diagram::{ArrowKind, Diagram, SampledArrow, SampledSource};
 use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::StandardNormal;
 

@@ -5,7 +5,7 @@ use super::run_files::run_files;
 use super::targets::builtin;
 use super::train::TrainConfig;
 use super::training_run::{modes_covered, train_builtin, RunOutcome};
-use crate::diagram::DiagramCheck;
+use crate::destroying_and_generating::diagram::DiagramCheck;
 use crate::progress::Progress;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use serde::Serialize;
@@ -131,7 +131,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
         }
     }
     files.add(path("summary.md"), summary_table(results));
-    crate::diagram::add_checked_diagrams(
+    crate::destroying_and_generating::diagram::add_checked_diagrams(
         &mut files,
         CHAPTER,
         &results.diagrams,
@@ -177,7 +177,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
                 super::diagrams::DIAGRAM_SIGMA2.to_string(),
             ),
             ("diagram_draws", DIAGRAM_DRAWS.to_string()),
-            ("ks_alpha", crate::diagram::KS_ALPHA.to_string()),
+            ("ks_alpha", crate::destroying_and_generating::diagram::KS_ALPHA.to_string()),
             (
                 "exact_holds",
                 DiagramCheck::named(&results.diagrams, "sampler-diagram").tally(),

@@ -11,7 +11,7 @@ use super::shuffle_power::{
 };
 use super::toy_data::{exact_moments, sample_blobs, Moments};
 use crate::destroying_and_generating::named_channels::example_prior;
-use crate::diagram::{Diagram, DiagramCheck};
+use crate::destroying_and_generating::diagram::{Diagram, DiagramCheck};
 use crate::mashing_everything::corpus::sentences;
 use crate::mashing_everything::models::{train as train_guess, Task};
 use crate::numbers::Rational;
@@ -268,7 +268,7 @@ fn moments_table(results: &ChapterResults) -> String {
 }
 
 fn numbers(results: &ChapterResults) -> String {
-    let find = |name: &str| crate::diagram::DiagramCheck::named(&results.diagrams, name);
+    let find = |name: &str| crate::destroying_and_generating::diagram::DiagramCheck::named(&results.diagrams, name);
     let yes_no = |b: bool| (if b { "Yes" } else { "No" }).to_string();
     let separations: Vec<String> = results
         .separation
@@ -389,7 +389,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("chain.md"), chain_table(results));
     files.add(path("moments.md"), moments_table(results));
     files.add(path("provenance.md"), provenance.to_markdown());
-    crate::diagram::add_checked_diagrams(
+    crate::destroying_and_generating::diagram::add_checked_diagrams(
         &mut files,
         CHAPTER,
         results.diagrams.iter().chain([&results.wrong_additivity]),

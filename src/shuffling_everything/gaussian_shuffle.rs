@@ -1,7 +1,7 @@
 //! GaussianShuffle: drown the message in Gaussian noise, variance exploding or
 //! variance preserving, and the diagrams that say n small steps equal one big one.
 
-use crate::diagram::{ArrowKind, Diagram, SampledArrow, SampledSource};
+use crate::destroying_and_generating::diagram::{ArrowKind, Diagram, SampledArrow, SampledSource};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::StandardNormal;

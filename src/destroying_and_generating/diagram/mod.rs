@@ -9,8 +9,9 @@
 //!
 //! A diagram is more than a drawing: each arrow may carry its action (an exact finite
 //! [`Channel`], or a sampler on real vectors), so [`Diagram::check`] can verify every
-//! claim the drawing makes. Introduced in chapter "Destroying and generating"; chapter
-//! "About the diagrams" builds generative commutative diagrams on the same pieces.
+//! claim the drawing makes. Introduced in this chapter, on its exact channels, which is
+//! why the machinery lives here; every later chapter that draws a diagram imports it from
+//! here, and chapter "About the diagrams" builds generative commutative diagrams on it.
 
 mod check;
 mod draw;
