@@ -1,12 +1,12 @@
 //! The diagram checker against oracles: true claims pass, deliberately false ones fail.
 
 use destroy_then_generate::about_the_diagrams::diagrams::*;
-use destroy_then_generate::destroying_and_generating::named_channels::*;
-use destroy_then_generate::destroying_and_generating::numbered;
 use destroy_then_generate::destroying_and_generating::diagram::{
     ks_critical_value, ks_statistic, Action, ArrowKind, ClaimKind, Diagram, DiagramError,
     SampledArrow, SampledSource,
 };
+use destroy_then_generate::destroying_and_generating::named_channels::*;
+use destroy_then_generate::destroying_and_generating::numbered;
 use destroy_then_generate::numbers::Rational;
 use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::StandardNormal;

@@ -486,6 +486,107 @@ mod rules {
     }
 
     #[test]
+    fn what_we_tried_says_whether_a_variant_closes_the_gap_to_fixed() {
+        use destroy_then_generate::results::what_we_tried::{findings, Tried};
+        // The method's ELBO gap is 2, the fixed destruction's 1: behind in every seed.
+        let method_vs_fixed = pair("learned", line(WORSE, 0.1), line(BETTER, 0.1));
+        let variant = |name: &str, gap: f64, converged: bool| Tried {
+            against_method: pair(name, line(gap, 0.1), line(WORSE, 0.1)),
+            against_fixed: pair(name, line(gap, 0.1), line(BETTER, 0.1)),
+            converged,
+        };
+        // One variant between the two, one at the fixed level, one worse than the method.
+        let tried = [
+            variant("ratio 0.1", 1.5, true),
+            variant("mean range 10", BETTER, true),
+            variant("no target network", 3.0, false),
+        ];
+        let text = findings(&method_vs_fixed, &tried);
+        assert!(
+            text.starts_with(
+                "The method is behind the fixed destruction on the ELBO gap (0–5, p = 0.0625)."
+            ),
+            "{text}"
+        );
+        assert!(text.contains("a smaller ELBO gap in ≥ 4 of 5 paired seeds: ratio 0.1, mean range 10; a larger one: no target network."), "{text}");
+        assert!(text.contains("Still behind the fixed destruction in ≥ 4 of 5 paired seeds: ratio 0.1, no target network; level with it or ahead: mean range 10."), "{text}");
+        assert!(
+            text.contains(
+                "At least part of the method's shortfall here is a setting of our reconstruction"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.trim_end()
+                .ends_with("read with care: no target network."),
+            "{text}"
+        );
+        // Without the variant at the fixed level, the shortfall stays with the method.
+        let text = findings(&method_vs_fixed, &tried[..1]);
+        assert!(
+            text.contains("level with it or ahead: none. No single change we tried"),
+            "{text}"
+        );
+        assert!(!text.contains("read with care"), "{text}");
+        // A method not behind the fixed destruction leaves nothing to explain.
+        let level = pair("learned", line(BETTER, 0.1), line(BETTER, 0.1));
+        let text = findings(&level, &tried);
+        assert!(
+            text.contains("not behind the fixed destruction") && text.contains("(0–0, p = 1)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_short_verdicts_say_which_changed_at_convergence() {
+        use destroy_then_generate::results::findings::verdicts_across_budgets;
+        use destroy_then_generate::results::summary::Verdict;
+        let verdict = |claim: &'static str, outcome: Outcome| Verdict {
+            claim,
+            statement: "",
+            rule: String::new(),
+            evidence: String::new(),
+            p_values: String::new(),
+            caveats: Vec::new(),
+            outcome,
+        };
+        let short = [
+            verdict("H1", Outcome::Reproduced),
+            verdict("H2", Outcome::Partly),
+            verdict("H3", Outcome::NotReproduced),
+            verdict("H4a", Outcome::Partly),
+            verdict("H6", Outcome::Reproduced),
+        ];
+        let pending = verdicts_across_budgets(&short, None);
+        assert!(pending.contains("decides H1, H2 and H3 again"), "{pending}");
+        assert!(
+            pending.contains(
+                "rest on the short budget alone. H4a and H6 are decided at this short budget only."
+            ),
+            "{pending}"
+        );
+        let converged = [
+            verdict("H1", Outcome::NotReproduced),
+            verdict("H2", Outcome::Partly),
+            verdict("H3", Outcome::NotDecided),
+            verdict("H7", Outcome::Reproduced),
+        ];
+        let text = verdicts_across_budgets(&short, Some(&converged));
+        assert!(text.contains(": H1 is not reproduced there (reproduced here), H2 is partly there (partly here) and H3 is not decided (not converged) there (not reproduced here)."), "{text}");
+        assert!(
+            text.contains("The verdict of H1 and H3 changed with the budget"),
+            "{text}"
+        );
+        let same = [verdict("H1", Outcome::Reproduced)];
+        let text = verdicts_across_budgets(&short[..1], Some(&same));
+        assert!(
+            text.trim_end()
+                .ends_with("No verdict changed with the budget."),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn an_unconverged_configuration_leaves_a_claim_undecided() {
         let win = pair("t", line(BETTER, 0.1), line(WORSE, 0.1));
         let d = h7_rule(std::slice::from_ref(&win), &[]);

@@ -1,8 +1,8 @@
 //! The chapter's diagrams, each an object the checker verifies before it is drawn.
 
+use crate::destroying_and_generating::diagram::{Action, ArrowKind, Diagram};
 use crate::destroying_and_generating::named_channels::*;
 use crate::destroying_and_generating::{numbered, Channel, Distribution};
-use crate::destroying_and_generating::diagram::{Action, ArrowKind, Diagram};
 use crate::numbers::Rational;
 
 // ANCHOR: notation

@@ -3,9 +3,9 @@
 
 use super::diagrams::chapter_diagrams;
 use super::morphisms::{kind_table, mismatch, morphisms_never_create, KindRow, MorphismCheck};
+use crate::destroying_and_generating::diagram::{Diagram, DiagramCheck};
 use crate::destroying_and_generating::named_channels::*;
 use crate::destroying_and_generating::{ChainInformation, Inequality, Joint};
-use crate::destroying_and_generating::diagram::{Diagram, DiagramCheck};
 use crate::numbers::Rational;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use serde::Serialize;

@@ -2,7 +2,9 @@
 
 use super::interpolation::{remix, x_t, ALPHAS, LEVELS};
 use super::noise_prediction::{sample_posterior_noise, TwoPoints};
-use crate::destroying_and_generating::diagram::{Action, ArrowKind, Diagram, SampledArrow, SampledSource};
+use crate::destroying_and_generating::diagram::{
+    Action, ArrowKind, Diagram, SampledArrow, SampledSource,
+};
 use ndarray_rand::rand::Rng;
 use ndarray_rand::rand_distr::StandardNormal;
 

@@ -120,7 +120,9 @@ fn numbers(results: &ChapterResults) -> String {
         .iter()
         .map(|r| r.round_trip_error)
         .fold(0.0, f64::max);
-    let find = |name: &str| crate::destroying_and_generating::diagram::DiagramCheck::named(&results.diagrams, name);
+    let find = |name: &str| {
+        crate::destroying_and_generating::diagram::DiagramCheck::named(&results.diagrams, name)
+    };
     let peak = results
         .levels
         .iter()
@@ -147,7 +149,10 @@ fn numbers(results: &ChapterResults) -> String {
         ),
         ("peak_a", format!("{}", peak.a)),
         ("peak_mmse", format!("{:.3}", peak.mmse_two_points)),
-        ("ks_alpha", format!("{}", crate::destroying_and_generating::diagram::KS_ALPHA)),
+        (
+            "ks_alpha",
+            format!("{}", crate::destroying_and_generating::diagram::KS_ALPHA),
+        ),
     ];
     anchored_numbers(&entries)
 }

@@ -1,9 +1,9 @@
 //! The chapter's diagrams, checked exactly.
 
 use super::processes::{Levels, Process};
+use crate::destroying_and_generating::diagram::Diagram;
 use crate::destroying_and_generating::named_channels::*;
 use crate::destroying_and_generating::{numbered, Channel, Distribution, Joint};
-use crate::destroying_and_generating::diagram::Diagram;
 use crate::numbers::Rational;
 
 fn star() -> Vec<String> {

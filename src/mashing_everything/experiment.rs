@@ -5,9 +5,9 @@ use super::corpus::{label, sentences, Message, LENGTH};
 use super::diagrams::chapter_diagrams;
 use super::models::{train, Guess, Task, VOCAB};
 use super::processes::{next_token_inside_masked, LevelInformation, Levels, Process};
+use crate::destroying_and_generating::diagram::DiagramCheck;
 use crate::destroying_and_generating::named_channels::{example_prior, mash, mash_prime};
 use crate::destroying_and_generating::Joint;
-use crate::destroying_and_generating::diagram::DiagramCheck;
 use crate::numbers::Rational;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use crate::sampling::seeded_rng;
@@ -243,7 +243,9 @@ fn models_table(results: &ChapterResults) -> String {
 }
 
 fn numbers(results: &ChapterResults) -> String {
-    let find = |name: &str| crate::destroying_and_generating::diagram::DiagramCheck::named(&results.diagrams, name);
+    let find = |name: &str| {
+        crate::destroying_and_generating::diagram::DiagramCheck::named(&results.diagrams, name)
+    };
     let counts = |levels: &[LevelInformation]| {
         levels
             .iter()

@@ -11,6 +11,7 @@ use super::findings;
 use super::rules::sign_test_p_value;
 use super::summary::{self, h3_curve, Metric, Runs, H3_TARGETS};
 use super::sweep::{stored_record, RunRecord};
+use super::what_we_tried::what_we_tried;
 use crate::plot::{self, Line};
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use crate::run_store::RunStore;
@@ -324,6 +325,13 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
         ]),
     );
     files.add(path("provenance.md"), footer(&provenance, all.len()));
+    files.add(
+        path("verdicts-across-budgets.md"),
+        findings::verdicts_across_budgets(
+            &verdicts,
+            convergence_report::converged_verdicts(converged).as_deref(),
+        ),
+    );
     files.extend(convergence_files(converged));
     files
 }
@@ -365,10 +373,12 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
                 summary::verdict_table(verdicts),
             );
             files.add(path("h7.md"), h7_table(runs));
+            files.add(path("what-we-tried.md"), what_we_tried(runs));
         }
         None => {
             files.add(path("converged-verdicts.md"), pending.clone());
-            files.add(path("h7.md"), pending);
+            files.add(path("h7.md"), pending.clone());
+            files.add(path("what-we-tried.md"), pending);
         }
     }
     let (iterations, batch, evaluations) = converged_budget(runs.scale);

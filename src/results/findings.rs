@@ -3,11 +3,13 @@
 //! the same stored runs as the tables, so that prose and tables cannot disagree.
 
 use super::claims::{
-    base_config, h4_steps, iterations, objective_config, objective_name, stability_variants,
+    base_config, h4_steps, iterations, objective_config, objective_name, stability_variants, Claim,
     DRAWN_STEPS, H1_STEPS, H4_OBJECTIVES, H6_LATENTS, SEEDS, TARGETS,
 };
 use super::rules::{self, format_p, Pair, Paired, Sampler};
-use super::summary::{h1_metrics, h2_targets, h3_targets, h5_samplers, Metric, Runs, MODE_SHARE};
+use super::summary::{
+    h1_metrics, h2_targets, h3_targets, h5_samplers, Metric, Runs, Verdict, MODE_SHARE,
+};
 use crate::report::Scale;
 use crate::sampling_without_data::kernels::Destruction;
 use crate::sampling_without_data::objectives::Objective;
@@ -364,4 +366,64 @@ pub fn converged_progress(stored: usize, all: usize, seconds: f64, complete: boo
         "It is not complete: until it is, the verdicts of H1–H3 above come from the short sweep alone, H7 is undecided, and the table below shows each configuration's criterion once its five seeds are in."
     };
     format!("{so_far} {status}\n")
+}
+
+/// Under the short sweep's verdict table: which claims the convergence sweep decides
+/// again, what it found once complete, and which verdicts changed with the budget.
+pub fn verdicts_across_budgets(short: &[Verdict], converged: Option<&[Verdict]>) -> String {
+    let decided_again = |v: &&Verdict| {
+        Claim::CONVERGED
+            .iter()
+            .any(|c| v.claim.to_lowercase().starts_with(c.name()))
+    };
+    let (again, short_only): (Vec<&Verdict>, Vec<&Verdict>) =
+        short.iter().partition(|v| decided_again(v));
+    let names =
+        |verdicts: &[&Verdict]| and_list(&verdicts.iter().map(|v| v.claim).collect::<Vec<_>>());
+    let opening = format!(
+        "The convergence sweep at the end of this chapter decides {} again, on samplers trained until their learning curves stop moving",
+        names(&again)
+    );
+    let only = match short_only.as_slice() {
+        [] => String::new(),
+        [one] => format!(" {} is decided at this short budget only.", one.claim),
+        more => format!(" {} are decided at this short budget only.", names(more)),
+    };
+    let Some(converged) = converged else {
+        return format!("{opening}; it is not complete, so until it is these verdicts rest on the short budget alone.{only}\n");
+    };
+    let pairs: Vec<(&Verdict, &Verdict)> = again
+        .iter()
+        .filter_map(|s| {
+            converged
+                .iter()
+                .find(|c| c.claim == s.claim)
+                .map(|c| (*s, c))
+        })
+        .collect();
+    let there: Vec<String> = pairs
+        .iter()
+        .map(|(s, c)| {
+            format!(
+                "{} is {} there ({} here)",
+                s.claim,
+                c.outcome.word(),
+                s.outcome.word()
+            )
+        })
+        .collect();
+    let changed: Vec<&Verdict> = pairs
+        .iter()
+        .filter(|(s, c)| s.outcome != c.outcome)
+        .map(|(s, _)| *s)
+        .collect();
+    let change = if changed.is_empty() {
+        "No verdict changed with the budget.".to_string()
+    } else {
+        format!(
+            "The verdict of {} changed with the budget: the convergence sweep's verdict is the one about the method, this table's is about samplers stopped early.",
+            names(&changed)
+        )
+    };
+    format!("{opening}: {}. {change}{only}\n", and_list(&there))
 }

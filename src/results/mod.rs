@@ -12,6 +12,7 @@ pub mod findings;
 pub mod rules;
 pub mod summary;
 pub mod sweep;
+pub mod what_we_tried;
 
 pub use claims::{runs, Claim, RunSpec};
 pub use sweep::{run_one, sweep, RunRecord};

@@ -36,13 +36,16 @@ pub struct Paired {
 }
 
 impl Paired {
+    /// No seeds compared.
+    pub const NONE: Paired = Paired {
+        wins: 0,
+        losses: 0,
+        ties: 0,
+    };
+
     /// Compares `a` with `b` seed by seed on `metric`.
     pub fn of(a: &SeedValues, b: &SeedValues, metric: Metric) -> Paired {
-        let mut p = Paired {
-            wins: 0,
-            losses: 0,
-            ties: 0,
-        };
+        let mut p = Paired::NONE;
         for (x, y) in a.0.iter().zip(&b.0) {
             let better = match (x, y) {
                 (Some(x), Some(y)) if x == y => None,
@@ -170,7 +173,7 @@ pub fn outcome_from_count(count: usize, all: usize) -> Outcome {
     }
 }
 
-fn list_or_none<S: AsRef<str>>(items: &[S]) -> String {
+pub fn list_or_none<S: AsRef<str>>(items: &[S]) -> String {
     if items.is_empty() {
         "none".into()
     } else {

@@ -177,7 +177,10 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
                 super::diagrams::DIAGRAM_SIGMA2.to_string(),
             ),
             ("diagram_draws", DIAGRAM_DRAWS.to_string()),
-            ("ks_alpha", crate::destroying_and_generating::diagram::KS_ALPHA.to_string()),
+            (
+                "ks_alpha",
+                crate::destroying_and_generating::diagram::KS_ALPHA.to_string(),
+            ),
             (
                 "exact_holds",
                 DiagramCheck::named(&results.diagrams, "sampler-diagram").tally(),

@@ -3,9 +3,9 @@
 
 use super::gaussian_shuffle::{ve_additivity, vp_composition};
 use super::shuffle_power::shuffle_power;
+use crate::destroying_and_generating::diagram::Diagram;
 use crate::destroying_and_generating::named_channels::{example_prior, shuffle};
 use crate::destroying_and_generating::numbered;
-use crate::destroying_and_generating::diagram::Diagram;
 
 /// `A ⇀ B` through Shuffle, every message drawn.
 pub fn shuffle_diagram() -> Diagram {

@@ -10,8 +10,8 @@ use super::shuffle_power::{
     largest_deviation, shuffle_chain, shuffle_power, smallest_n_within, within, ChainStep,
 };
 use super::toy_data::{exact_moments, sample_blobs, Moments};
-use crate::destroying_and_generating::named_channels::example_prior;
 use crate::destroying_and_generating::diagram::{Diagram, DiagramCheck};
+use crate::destroying_and_generating::named_channels::example_prior;
 use crate::mashing_everything::corpus::sentences;
 use crate::mashing_everything::models::{train as train_guess, Task};
 use crate::numbers::Rational;
@@ -268,7 +268,9 @@ fn moments_table(results: &ChapterResults) -> String {
 }
 
 fn numbers(results: &ChapterResults) -> String {
-    let find = |name: &str| crate::destroying_and_generating::diagram::DiagramCheck::named(&results.diagrams, name);
+    let find = |name: &str| {
+        crate::destroying_and_generating::diagram::DiagramCheck::named(&results.diagrams, name)
+    };
     let yes_no = |b: bool| (if b { "Yes" } else { "No" }).to_string();
     let separations: Vec<String> = results
         .separation
