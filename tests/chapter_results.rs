@@ -131,9 +131,25 @@ fn the_quick_sweep_writes_every_chapter_file_and_h1_covers_the_target_better() {
     let table = std::fs::read_to_string(generated.join("results/convergence.md")).unwrap();
     assert!(!table.contains("pending"), "{table}");
     assert!(
-        table.contains("| 25gmm | 5 | learned, tied | 5 of 5 |"),
+        table.contains("| 25gmm | 5 | learned (tied) | 5 of 5 |"),
         "{table}"
     );
+    // The sentence under the table counts what the table shows.
+    let summary =
+        std::fs::read_to_string(generated.join("results/convergence-summary.md")).unwrap();
+    let rows = table.lines().skip(2).count();
+    let yes = table.lines().filter(|l| l.contains("| yes |")).count();
+    assert!(
+        summary.starts_with(&format!("{yes} of {rows} configurations converged")),
+        "{summary}"
+    );
+    // The diagnostics run at full scale only, and the short verdicts say what the
+    // convergence sweep decided.
+    let tried = std::fs::read_to_string(generated.join("results/what-we-tried.md")).unwrap();
+    assert!(tried.contains("full scale only"), "{tried}");
+    let across =
+        std::fs::read_to_string(generated.join("results/verdicts-across-budgets.md")).unwrap();
+    assert!(across.contains("H1 is ") && across.contains(" there ("), "{across}");
     // The mixtures' tables count the modes covered.
     let h1 = std::fs::read_to_string(generated.join("results/h1.md")).unwrap();
     assert!(h1.contains("of 25") && h1.contains("of 40"), "{h1}");

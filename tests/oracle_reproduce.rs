@@ -501,7 +501,7 @@ mod rules {
             variant("mean range 10", BETTER, true),
             variant("no target network", 3.0, false),
         ];
-        let text = findings(&method_vs_fixed, &tried);
+        let text = findings(&method_vs_fixed, &tried, &["the method".into()]);
         assert!(
             text.starts_with(
                 "The method is behind the fixed destruction on the ELBO gap (0–5, p = 0.0625)."
@@ -518,11 +518,11 @@ mod rules {
         );
         assert!(
             text.trim_end()
-                .ends_with("read with care: no target network."),
+                .ends_with("read with care: the method, no target network."),
             "{text}"
         );
         // Without the variant at the fixed level, the shortfall stays with the method.
-        let text = findings(&method_vs_fixed, &tried[..1]);
+        let text = findings(&method_vs_fixed, &tried[..1], &[]);
         assert!(
             text.contains("level with it or ahead: none. No single change we tried"),
             "{text}"
@@ -530,7 +530,7 @@ mod rules {
         assert!(!text.contains("read with care"), "{text}");
         // A method not behind the fixed destruction leaves nothing to explain.
         let level = pair("learned", line(BETTER, 0.1), line(BETTER, 0.1));
-        let text = findings(&level, &tried);
+        let text = findings(&level, &tried, &[]);
         assert!(
             text.contains("not behind the fixed destruction") && text.contains("(0–0, p = 1)"),
             "{text}"
@@ -572,9 +572,21 @@ mod rules {
             verdict("H7", Outcome::Reproduced),
         ];
         let text = verdicts_across_budgets(&short, Some(&converged));
-        assert!(text.contains(": H1 is not reproduced there (reproduced here), H2 is partly there (partly here) and H3 is not decided (not converged) there (not reproduced here)."), "{text}");
+        assert!(text.contains(": H1 is not reproduced there (reproduced here), H2 is partly there (partly here) and H3 is not decided there (not reproduced here)."), "{text}");
         assert!(
-            text.contains("The verdict of H1 and H3 changed with the budget"),
+            text.contains("The verdict of H1 changed with the budget"),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "H3 is not decided there, because a configuration it reads did not converge"
+            ),
+            "{text}"
+        );
+        let undecided = [verdict("H1", Outcome::NotDecided)];
+        let text = verdicts_across_budgets(&short[..1], Some(&undecided));
+        assert!(
+            text.contains("No decided verdict changed with the budget. H1 is not decided there"),
             "{text}"
         );
         let same = [verdict("H1", Outcome::Reproduced)];

@@ -361,6 +361,10 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
         convergence_report::convergence_table(runs),
     );
     files.add(
+        path("convergence-summary.md"),
+        convergence_report::convergence_summary(runs),
+    );
+    files.add(
         path("learning-curves.svg"),
         convergence_report::learning_curves_svg(runs),
     );

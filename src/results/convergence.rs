@@ -20,6 +20,9 @@ pub struct Convergence {
     pub tolerance: f64,
     /// Every seed finished and `|drift| ≤ tolerance`.
     pub converged: bool,
+    /// The standard error of `drift` over seeds (it holds the evaluations' Monte Carlo
+    /// noise as well as the seeds' spread): reported beside the criterion, not used by it.
+    pub drift_se: f64,
 }
 
 /// The criterion on the ELBO curves of one configuration's seeds (each `(iteration,
@@ -46,15 +49,21 @@ pub fn convergence(curves: &[ElboCurve]) -> Option<Convergence> {
         .map(|c| mean(&c[c.len() - 2 * window..c.len() - window]))
         .collect();
     let n = finished.len() as f64;
-    let drift = last.iter().zip(&before).map(|(l, b)| l - b).sum::<f64>() / n;
-    let centre = last.iter().sum::<f64>() / n;
-    let tolerance = (last.iter().map(|l| (l - centre).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let average = |values: &[f64]| values.iter().sum::<f64>() / n;
+    let std = |values: &[f64]| {
+        let centre = average(values);
+        (values.iter().map(|v| (v - centre).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+    };
+    let moves: Vec<f64> = last.iter().zip(&before).map(|(l, b)| l - b).collect();
+    let drift = average(&moves);
+    let tolerance = std(&last);
     Some(Convergence {
         finished: finished.len(),
         seeds: curves.len(),
         drift,
         tolerance,
         converged: finished.len() == curves.len() && drift.is_finite() && drift.abs() <= tolerance,
+        drift_se: std(&moves) / n.sqrt(),
     })
 }
 // ANCHOR_END: criterion
@@ -99,6 +108,19 @@ mod tests {
             .collect();
         let c = convergence(&falling).unwrap();
         assert!((c.drift + 0.4).abs() < 1e-9 && !c.converged, "{c:?}");
+    }
+
+    #[test]
+    fn the_drift_has_a_standard_error_over_seeds() {
+        // Seeds at −2.3, −2.1, −1.9 move by 0.1, 0.3 and 0.5 in their last fifth: the
+        // moves have mean 0.3 and standard deviation 0.2, so a standard error 0.2/√3.
+        let curves: Vec<ElboCurve> = [(-2.3, 0.1), (-2.1, 0.3), (-1.9, 0.5)]
+            .into_iter()
+            .map(|(level, step)| curve(20, move |k| level + if k > 16 { step } else { 0.0 }))
+            .collect();
+        let c = convergence(&curves).unwrap();
+        assert!((c.drift - 0.3).abs() < 1e-12, "{c:?}");
+        assert!((c.drift_se - 0.2 / 3f64.sqrt()).abs() < 1e-12, "{c:?}");
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub fn h7_table(runs: &Runs) -> String {
         Metric::W2,
         Metric::ModesCovered,
     ];
-    let mut out = table_header(&["target", "T", "learned destruction"], &COLUMNS, "");
+    let mut out = table_header(&["target", "T", "learned destruction"], &COLUMNS, &[]);
     for (target, steps) in h7_cells(runs.scale) {
         let tied = arm(runs, target, steps, LearnedParts::MeanTiedVariance);
         for parts in H7_PARTS {

@@ -10,7 +10,7 @@ use super::rules::{self, format_p, Pair, Paired, Sampler};
 use super::summary::{
     h1_metrics, h2_targets, h3_targets, h5_samplers, Metric, Runs, Verdict, MODE_SHARE,
 };
-use crate::report::Scale;
+use crate::report::{Outcome, Scale};
 use crate::sampling_without_data::kernels::Destruction;
 use crate::sampling_without_data::objectives::Objective;
 
@@ -404,26 +404,37 @@ pub fn verdicts_across_budgets(short: &[Verdict], converged: Option<&[Verdict]>)
     let there: Vec<String> = pairs
         .iter()
         .map(|(s, c)| {
-            format!(
-                "{} is {} there ({} here)",
-                s.claim,
-                c.outcome.word(),
-                s.outcome.word()
-            )
+            let there = match c.outcome {
+                Outcome::NotDecided => "not decided",
+                decided => decided.word(),
+            };
+            format!("{} is {there} there ({} here)", s.claim, s.outcome.word())
         })
+        .collect();
+    // A claim the convergence sweep leaves undecided has not changed its verdict: it has
+    // none there.
+    let undecided: Vec<&Verdict> = pairs
+        .iter()
+        .filter(|(_, c)| c.outcome == Outcome::NotDecided)
+        .map(|(s, _)| *s)
         .collect();
     let changed: Vec<&Verdict> = pairs
         .iter()
-        .filter(|(s, c)| s.outcome != c.outcome)
+        .filter(|(s, c)| c.outcome != Outcome::NotDecided && s.outcome != c.outcome)
         .map(|(s, _)| *s)
         .collect();
-    let change = if changed.is_empty() {
-        "No verdict changed with the budget.".to_string()
-    } else {
-        format!(
+    let mut change = match (changed.as_slice(), undecided.is_empty()) {
+        ([], true) => "No verdict changed with the budget.".to_string(),
+        ([], false) => "No decided verdict changed with the budget.".to_string(),
+        (claims, _) => format!(
             "The verdict of {} changed with the budget: the convergence sweep's verdict is the one about the method, this table's is about samplers stopped early.",
-            names(&changed)
-        )
+            names(claims)
+        ),
     };
+    match undecided.as_slice() {
+        [] => {}
+        [one] => change.push_str(&format!(" {} is not decided there, because a configuration it reads did not converge: its only verdict is this table's, about samplers stopped early.", one.claim)),
+        more => change.push_str(&format!(" {} are not decided there, because a configuration each reads did not converge: their only verdicts are this table's, about samplers stopped early.", names(more))),
+    }
     format!("{opening}: {}. {change}{only}\n", and_list(&there))
 }

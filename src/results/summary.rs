@@ -313,12 +313,10 @@ const H1_COLUMNS: [Metric; 5] = [
     Metric::ModesCovered,
 ];
 
-pub(super) fn table_header(first: &[&str], metrics: &[Metric], extra: &str) -> String {
+pub(super) fn table_header(first: &[&str], metrics: &[Metric], last: &[&str]) -> String {
     let mut columns: Vec<String> = first.iter().map(|s| s.to_string()).collect();
     columns.extend(metrics.iter().map(|m| m.heading().to_string()));
-    if !extra.is_empty() {
-        columns.push(extra.to_string());
-    }
+    columns.extend(last.iter().map(|s| s.to_string()));
     format!(
         "| {} |\n|{}\n",
         columns.join(" | "),
@@ -396,7 +394,7 @@ pub(super) fn row(
 // ANCHOR: h1_table
 /// H1: fixed vs learned destruction per target and `T`, with the paired wins of learned.
 pub fn h1_table(runs: &Runs) -> String {
-    let mut out = table_header(&["target", "T", "destruction"], &H1_COLUMNS, "");
+    let mut out = table_header(&["target", "T", "destruction"], &H1_COLUMNS, &[]);
     for target in TARGETS {
         for steps in H1_STEPS {
             let fixed = |s| runs.config(target, steps, Destruction::Fixed, s);
@@ -463,7 +461,7 @@ pub fn h2_targets(runs: &Runs) -> Vec<H2Target> {
 /// H2: learned destruction at `T = 5` against the better fixed sampler of `T = 5` and
 /// `T = 20` (both shown; wins are against the better one).
 pub fn h2_table(runs: &Runs) -> String {
-    let mut out = table_header(&["target", "sampler"], &H1_COLUMNS, "");
+    let mut out = table_header(&["target", "sampler"], &H1_COLUMNS, &[]);
     for (target, h2) in TARGETS.iter().zip(h2_targets(runs)) {
         let (better, _) = h2.baseline();
         let fixed = |steps: usize| move |s| runs.config(target, steps, Destruction::Fixed, s);
@@ -599,7 +597,7 @@ const H4_COLUMNS: [Metric; 4] = [
 
 /// H4: the four objectives at `T ∈ {5, 20, 50}` (learned destruction, 25GMM).
 pub fn h4_table(runs: &Runs) -> String {
-    let mut out = table_header(&["objective", "T"], &H4_COLUMNS, "diverged");
+    let mut out = table_header(&["objective", "T"], &H4_COLUMNS, &["diverged"]);
     for objective in H4_OBJECTIVES {
         for steps in h4_steps(runs.scale) {
             let configure = |s| objective_config(objective, steps, s, runs.scale);
@@ -688,7 +686,7 @@ pub fn h5_values(runs: &Runs) -> Vec<(String, SeedValues)> {
 
 /// H5: one stabiliser removed at a time, and the learning-rate ratios.
 pub fn h5_table(runs: &Runs) -> String {
-    let mut out = table_header(&["variant"], &H5_COLUMNS, "diverged");
+    let mut out = table_header(&["variant"], &H5_COLUMNS, &["diverged"]);
     for (k, (name, _)) in stability_variants(runs.scale, 0).into_iter().enumerate() {
         let configure = |s| stability_variants(runs.scale, s)[k].1.clone();
         let diverged = runs.values(Metric::ElboGap, configure).diverged();
@@ -733,7 +731,7 @@ pub fn h5_verdicts(runs: &Runs) -> [Verdict; 2] {
 /// H6: fixed vs learned destruction on the latent-space task.
 pub fn h6_table(runs: &Runs) -> String {
     let metrics = rules::H6_METRICS;
-    let mut out = table_header(&["task", "destruction"], &metrics, "");
+    let mut out = table_header(&["task", "destruction"], &metrics, &[]);
     for target in H6_LATENTS {
         let fixed = |s| base_config(target, 10, Destruction::Fixed, s, runs.scale);
         for d in [Destruction::Fixed, Destruction::Learned] {

@@ -38,14 +38,27 @@ fn variants(runs: &Runs) -> Vec<Configuration> {
         .collect()
 }
 
-/// `a` against `b` on H1's metrics, labelled with `a`'s sampler.
+/// `a` against `b` on H1's metrics, labelled with `a`'s name in the table.
 fn pair(runs: &Runs, a: &Configuration, b: &Configuration) -> Pair {
     let metrics = h1_metrics(TARGET);
     Pair {
-        label: a.sampler.name(),
+        label: name(a),
         claimed: sampler(runs, &metrics, |s| a.config(runs, s)),
         baseline: sampler(runs, &metrics, |s| b.config(runs, s)),
     }
+}
+
+/// A configuration's name in the sentences: the variant's, or which baseline it is.
+fn name(c: &Configuration) -> String {
+    match c.sampler {
+        Arm::Diagnostic(name) => name.to_string(),
+        Arm::Fixed => "the fixed destruction".into(),
+        _ => "the method".into(),
+    }
+}
+
+fn converged(runs: &Runs, c: &Configuration) -> bool {
+    c.convergence(runs).is_some_and(|v| v.converged)
 }
 
 /// Whether every run the section reads is stored.
@@ -83,17 +96,14 @@ fn table(runs: &Runs) -> String {
     let mut out = table_header(
         &["learned destruction"],
         &COLUMNS,
-        "ELBO gap against fixed (wins–losses, p) | converged",
+        &["ELBO gap against fixed (wins–losses, p)", "converged"],
     );
     let (fixed, method) = (fixed(), method());
-    let converged = |c: &Configuration| match c.convergence(runs) {
-        Some(v) if v.converged => "yes",
-        _ => "**no**",
-    };
+    let yes_no = |c: &Configuration| if converged(runs, c) { "yes" } else { "**no**" };
     out.push_str(&format!(
         "| none (fixed destruction) | {} | — | {} |\n",
         row(runs, TARGET, &COLUMNS, |s| fixed.config(runs, s), None),
-        converged(&fixed)
+        yes_no(&fixed)
     ));
     for c in std::iter::once(method.clone()).chain(variants(runs)) {
         let baseline = |s| method.config(runs, s);
@@ -102,12 +112,12 @@ fn table(runs: &Runs) -> String {
         let against_fixed = pair(runs, &c, &fixed)
             .paired(Metric::ElboGap)
             .map_or("—".into(), |p| p.describe());
-        let name = match c.sampler {
+        let label = match c.sampler {
             Arm::Diagnostic(name) => name.to_string(),
             _ => "the method (decoupled, as in H1)".into(),
         };
         out.push_str(&format!(
-            "| {name} | {} | {against_fixed} | {} |\n",
+            "| {label} | {} | {against_fixed} | {} |\n",
             row(
                 runs,
                 TARGET,
@@ -115,7 +125,7 @@ fn table(runs: &Runs) -> String {
                 |s| c.config(runs, s),
                 against_method
             ),
-            converged(&c)
+            yes_no(&c)
         ));
     }
     out
@@ -129,10 +139,15 @@ fn findings_of(runs: &Runs) -> String {
         .map(|c| Tried {
             against_method: pair(runs, c, &method),
             against_fixed: pair(runs, c, &fixed),
-            converged: c.convergence(runs).is_some_and(|v| v.converged),
+            converged: converged(runs, c),
         })
         .collect();
-    findings(&pair(runs, &method, &fixed), &tried)
+    let unconverged_baselines: Vec<String> = [&fixed, &method]
+        .into_iter()
+        .filter(|c| !converged(runs, c))
+        .map(name)
+        .collect();
+    findings(&pair(runs, &method, &fixed), &tried, &unconverged_baselines)
 }
 
 // ANCHOR: what_we_tried
@@ -149,7 +164,13 @@ pub struct Tried {
 /// method, and whether any brings it level with the fixed one. A variant that is no
 /// longer robustly behind the fixed destruction points at our reconstruction; none doing
 /// so leaves the shortfall with the method as we reconstructed it.
-pub fn findings(method_against_fixed: &Pair, tried: &[Tried]) -> String {
+/// `unconverged_baselines` names the method or the fixed destruction where either did
+/// not converge.
+pub fn findings(
+    method_against_fixed: &Pair,
+    tried: &[Tried],
+    unconverged_baselines: &[String],
+) -> String {
     let elbo = |pair: &Pair| pair.paired(Metric::ElboGap).unwrap_or(Paired::NONE);
     let method = elbo(method_against_fixed);
     if !method.robust_loss() {
@@ -181,10 +202,17 @@ pub fn findings(method_against_fixed: &Pair, tried: &[Tried]) -> String {
         names(&|t| elbo(&t.against_fixed).robust_loss()),
         robust = rules::ROBUST_WINS,
     );
-    let unconverged = names(&|t| !t.converged);
-    if unconverged != "none" {
+    let mut unconverged: Vec<String> = unconverged_baselines.to_vec();
+    unconverged.extend(
+        tried
+            .iter()
+            .filter(|t| !t.converged)
+            .map(|t| t.against_method.label.clone()),
+    );
+    if !unconverged.is_empty() {
         out.push_str(&format!(
-            " Not converged by the criterion above, so read with care: {unconverged}."
+            " Not converged by the criterion above, so read with care: {}.",
+            rules::list_or_none(&unconverged)
         ));
     }
     out.push('\n');
