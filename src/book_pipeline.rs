@@ -109,15 +109,10 @@ fn stored_sweep(scale: Scale) -> Result<results::summary::Runs, String> {
 /// at full scale; at quick scale, run (or resumed) now.
 fn converged_sweep(scale: Scale) -> Result<results::summary::Runs, String> {
     let store = RunStore::at(converged_run_store(scale));
-    if scale == Scale::Quick {
-        results::sweep(
-            &results::claims::converged_runs(scale),
-            &store,
-            threads(),
-            false,
-        )?;
+    match scale {
+        Scale::Quick => results::chapters::sweep_converged(&store, scale, threads(), false),
+        Scale::Full => results::chapters::load_converged(&store, scale),
     }
-    results::chapters::load_converged(&store, scale)
 }
 
 /// Re-trains stored runs of the full sweep and compares them with the stored records, so
@@ -298,7 +293,7 @@ pub fn converged_run_store(scale: Scale) -> PathBuf {
 }
 
 /// `reproduce --budget converged`: the convergence sweep of H1–H3 and H7, resumable, seed
-/// 0 of every configuration first. Chapter "Results" reads whatever it has stored.
+/// 0 of every configuration first, then each extension the stored runs call for. Chapter "Results" reads whatever it has stored.
 pub fn reproduce_converged(
     scale: Scale,
     runs: Option<PathBuf>,
@@ -309,12 +304,8 @@ pub fn reproduce_converged(
     if workers == 0 {
         return Err("workers must be at least 1".into());
     }
-    let records = results::sweep(
-        &results::claims::converged_runs(scale),
-        &RunStore::at(&runs),
-        workers,
-        true,
-    )?;
+    let stored = results::chapters::sweep_converged(&RunStore::at(&runs), scale, workers, true)?;
+    let records = stored.all();
     let diverged = records
         .iter()
         .filter(|r| r.outcome.diverged.is_some())

@@ -67,7 +67,8 @@ pub enum Command {
         #[arg(long)]
         workers: Option<usize>,
         /// `short` (the published sweep of H1–H6) or `converged` (H1–H3 and H7 at batch
-        /// 300 for 10,000 iterations, read by chapter "Results"; `--claims` is ignored).
+        /// 300 for 10,000 iterations, and twice and four times as long for configurations
+        /// that have not converged; read by chapter "Results"; `--claims` is ignored).
         #[arg(long, value_enum, default_value_t = Budget::Short)]
         budget: Budget,
     },

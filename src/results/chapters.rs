@@ -3,7 +3,7 @@
 
 use super::claims::{
     base_config, converged_budget, converged_runs, runs, stability_variants, Budget, Claim,
-    DRAWN_STEPS, H1_STEPS, SEEDS, TARGETS,
+    RunSpec, DRAWN_STEPS, H1_STEPS, SEEDS, TARGETS,
 };
 use super::convergence_report;
 use super::decoupled_variances::h7_table;
@@ -48,13 +48,45 @@ pub fn load(store: &RunStore, scale: Scale) -> Result<Runs, String> {
 
 /// The stored runs of the convergence sweep in `store`, however many there are (the
 /// sweep may span sessions; chapter "Results" reports its progress).
+/// With its extensions: the runs of every stage that what is stored has called for.
 pub fn load_converged(store: &RunStore, scale: Scale) -> Result<Runs, String> {
     let stored = store.load()?;
-    let records = converged_runs(scale)
-        .iter()
-        .filter_map(|spec| stored_record(&stored, spec).cloned())
-        .collect();
-    Ok(Runs::of_budget(records, scale, Budget::Converged))
+    let mut specs = converged_runs(scale);
+    loop {
+        let records = specs
+            .iter()
+            .filter_map(|spec| stored_record(&stored, spec).cloned())
+            .collect();
+        let runs = Runs::of_budget(records, scale, Budget::Converged);
+        let more: Vec<RunSpec> = convergence_report::extension_runs(&runs)
+            .into_iter()
+            .filter(|e| !specs.iter().any(|s| s.id == e.id))
+            .collect();
+        if more.is_empty() {
+            return Ok(runs);
+        }
+        specs.extend(more);
+    }
+}
+
+/// Runs the convergence sweep to its end, or resumes it: the first stage, then each
+/// extension the stored runs call for, until none is missing. Returns the stored runs.
+pub fn sweep_converged(
+    store: &RunStore,
+    scale: Scale,
+    workers: usize,
+    show: bool,
+) -> Result<Runs, String> {
+    loop {
+        let runs = load_converged(store, scale)?;
+        let mut specs = converged_runs(scale);
+        specs.extend(convergence_report::extension_runs(&runs));
+        let stored = store.load()?;
+        if specs.iter().all(|s| stored_record(&stored, s).is_some()) {
+            return Ok(runs);
+        }
+        super::sweep(&specs, store, workers, show)?;
+    }
 }
 
 /// The record of the sweep: its command, scale, seeds `0…4`, crate version, and the
@@ -354,7 +386,13 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
     let mut files = GeneratedFiles::default();
     files.add(
         path("converged-progress.md"),
-        findings::converged_progress(stored, all, provenance.wall_time_s, verdicts.is_some()),
+        findings::converged_progress(
+            stored,
+            all,
+            converged_runs(runs.scale).len(),
+            provenance.wall_time_s,
+            verdicts.is_some(),
+        ),
     );
     files.add(
         path("convergence.md"),

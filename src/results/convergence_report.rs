@@ -4,10 +4,12 @@
 //! The sweep may take several sessions; everything here reads whatever is stored.
 
 use super::claims::{
-    diagnostic_variants, h7_cells, h7_config, parts_name, H1_STEPS, H7_PARTS, SEEDS, TARGETS,
+    converged_budget, diagnostic_variants, h7_cells, h7_config, parts_name, run_id, Budget,
+    RunSpec, H1_STEPS, H7_PARTS, SEEDS, TARGETS,
 };
-use super::convergence::{convergence, Convergence};
+use super::convergence::Convergence;
 use super::decoupled_variances::h7_verdict;
+use super::extension::{at_stage, settled, Settled, EXTENSIONS};
 use super::rules::ElboCurve;
 use super::summary::{h1_verdict, h2_verdict, h3_verdict, Runs, Verdict, H3_STEPS, H3_TARGETS};
 use super::sweep::RunRecord;
@@ -62,10 +64,16 @@ impl Configuration {
         format!("{} T = {} {}", self.target, self.steps, self.sampler.name())
     }
 
-    /// This configuration's run of `seed` in `runs`.
-    pub fn config(&self, runs: &Runs, seed: u64) -> TrainConfig {
+    /// This configuration's run of `seed` at the convergence budget (the first stage).
+    pub fn base(&self, runs: &Runs, seed: u64) -> TrainConfig {
         match self.sampler {
-            Sampler::Fixed => runs.config(self.target, self.steps, Destruction::Fixed, seed),
+            Sampler::Fixed => Budget::Converged.config(
+                self.target,
+                self.steps,
+                Destruction::Fixed,
+                seed,
+                runs.scale,
+            ),
             Sampler::Learned(parts) => h7_config(self.target, self.steps, parts, seed, runs.scale),
             Sampler::Diagnostic(name) => diagnostic_variants(runs.scale, seed)
                 .into_iter()
@@ -75,10 +83,26 @@ impl Configuration {
         }
     }
 
-    /// The stored runs of this configuration, in seed order (missing seeds left out).
+    /// Where this configuration stands: the stage its tables read, and its criterion there.
+    pub fn settled(&self, runs: &Runs) -> Settled {
+        settled(
+            SEEDS,
+            |s| self.base(runs, s),
+            |c| runs.find(c).map(|r| r.elbo_curve()),
+        )
+    }
+
+    /// This configuration's run of `seed` at the stage it stopped at.
+    pub fn config(&self, runs: &Runs, seed: u64) -> TrainConfig {
+        at_stage(&self.base(runs, seed), self.settled(runs).stage)
+    }
+
+    /// The stored runs of this configuration at that stage, in seed order (missing seeds
+    /// left out).
     pub fn stored<'a>(&self, runs: &'a Runs) -> Vec<&'a RunRecord> {
+        let stage = self.settled(runs).stage;
         (0..SEEDS)
-            .filter_map(|s| runs.find(&self.config(runs, s)))
+            .filter_map(|s| runs.find(&at_stage(&self.base(runs, s), stage)))
             .collect()
     }
 
@@ -87,13 +111,41 @@ impl Configuration {
         self.stored(runs).iter().map(|r| r.elbo_curve()).collect()
     }
 
-    /// The criterion, once every seed is stored.
+    /// The criterion at that stage, once every seed is stored.
     pub fn convergence(&self, runs: &Runs) -> Option<Convergence> {
-        let curves = self.curves(runs);
-        (curves.len() == SEEDS as usize)
-            .then(|| convergence(&curves))
-            .flatten()
+        self.settled(runs).convergence
     }
+
+    /// Whether it passed the criterion at that stage ([`passes`](super::extension::passes)).
+    pub fn converged(&self, runs: &Runs) -> bool {
+        self.settled(runs).converged
+    }
+
+    /// The runs of the extension this configuration is in, if any: every seed at that
+    /// stage (the sweep skips those already stored).
+    pub fn extension_runs(&self, runs: &Runs) -> Vec<RunSpec> {
+        let Some(stage) = self.settled(runs).extending else {
+            return Vec::new();
+        };
+        (0..SEEDS)
+            .map(|s| {
+                let config = at_stage(&self.base(runs, s), stage);
+                RunSpec {
+                    id: run_id(&config),
+                    config,
+                    keep_samples: false,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The runs the sweep's extensions need now, given what is stored.
+pub fn extension_runs(runs: &Runs) -> Vec<RunSpec> {
+    configurations(runs)
+        .iter()
+        .flat_map(|c| c.extension_runs(runs))
+        .collect()
 }
 
 /// Every configuration of the sweep: H1's grid (which H2 and H3 read), H7's arms and the
@@ -137,18 +189,28 @@ pub fn configurations(runs: &Runs) -> Vec<Configuration> {
 
 /// `(stored, all)` runs of the sweep.
 pub fn progress(runs: &Runs) -> (usize, usize) {
-    let configurations = configurations(runs);
-    let stored = configurations.iter().map(|c| c.stored(runs).len()).sum();
-    (stored, configurations.len() * SEEDS as usize)
+    let (mut stored, mut all) = (0, 0);
+    for c in configurations(runs) {
+        let settled = c.settled(runs);
+        let stages = settled.extending.unwrap_or(settled.stage) + 1;
+        for stage in 0..stages {
+            all += SEEDS as usize;
+            stored += (0..SEEDS)
+                .filter(|&s| runs.find(&at_stage(&c.base(runs, s), stage)).is_some())
+                .count();
+        }
+    }
+    (stored, all)
 }
 
-/// One row per configuration: seeds stored, final ELBO, and the criterion once every
-/// seed is in.
+/// One row per configuration, at the stage it stopped at: seeds stored, final ELBO, and
+/// the criterion once every seed is in.
 pub fn convergence_table(runs: &Runs) -> String {
     let mut out = String::from(
-        "| target | T | sampler | seeds stored | final ELBO (mean ± std) | drift of the mean ELBO over the last fifth | one seed-std | converged | standard error of the drift (not used) |\n|---|---|---|---|---|---|---|---|---|\n",
+        "| target | T | sampler | iterations | seeds stored | final ELBO (mean ± std) | drift of the mean ELBO over the last fifth | one seed-std | standard error of the drift | converged |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for c in configurations(runs) {
+        let settled = c.settled(runs);
         let stored = c.stored(runs);
         let finals: Vec<f64> = stored
             .iter()
@@ -170,61 +232,70 @@ pub fn convergence_table(runs: &Runs) -> String {
             k => format!("{} of {SEEDS} ({k} diverged)", stored.len()),
         };
         let dash = || "—".to_string();
-        let (drift, tolerance, verdict, se) = match c.convergence(runs) {
+        let (drift, tolerance, se) = match &settled.convergence {
             Some(v) => (
                 format!("{:+.3}", v.drift),
                 format!("{:.3}", v.tolerance),
-                if v.converged { "yes" } else { "**no**" }.to_string(),
                 format!("{:.3}", v.drift_se),
             ),
-            None if stored.len() < SEEDS as usize => (dash(), dash(), "pending".into(), dash()),
-            None => (dash(), dash(), "**no** (diverged)".into(), dash()),
+            None => (dash(), dash(), dash()),
+        };
+        let verdict = match (&settled.convergence, settled.extending) {
+            (_, Some(stage)) => format!(
+                "**no**; extending to {} iterations",
+                c.base(runs, 0).iterations << stage
+            ),
+            (Some(_), None) if settled.converged => "yes".into(),
+            (Some(_), None) => "**no**".into(),
+            (None, None) if stored.len() < SEEDS as usize => "pending".into(),
+            (None, None) => "**no** (diverged)".into(),
         };
         out.push_str(&format!(
-            "| {} | {} | {} | {seeds} | {final_cell} | {drift} | {tolerance} | {verdict} | {se} |\n",
+            "| {} | {} | {} | {} | {seeds} | {final_cell} | {drift} | {tolerance} | {se} | {verdict} |\n",
             c.target,
             c.steps,
-            c.sampler.name()
+            c.sampler.name(),
+            c.config(runs, 0).iterations
         ));
     }
     out
 }
 
-/// Under the convergence table, once every run is stored: how many configurations
-/// converged, and how many of the others moved by less than two standard errors of their
-/// drift (flat within their evaluations' noise, which the criterion does not allow for).
+/// Whether every configuration has stopped: its first stage stored, and no extension
+/// under way.
+pub fn complete(runs: &Runs) -> bool {
+    configurations(runs).iter().all(|c| {
+        let settled = c.settled(runs);
+        settled.stored == SEEDS as usize && settled.extending.is_none()
+    })
+}
+
+/// Under the convergence table, once the sweep is complete: how many configurations
+/// converged at each stage, and how many did not.
 pub fn convergence_summary(runs: &Runs) -> String {
-    let configurations = configurations(runs);
-    let criteria: Vec<Option<Convergence>> =
-        configurations.iter().map(|c| c.convergence(runs)).collect();
-    if configurations
-        .iter()
-        .any(|c| c.stored(runs).len() < SEEDS as usize)
-    {
+    if !complete(runs) {
         return String::new();
     }
-    let converged = criteria.iter().flatten().filter(|v| v.converged).count();
-    let failed: Vec<&Convergence> = criteria.iter().flatten().filter(|v| !v.converged).collect();
-    let within_noise = failed
-        .iter()
-        .filter(|v| v.drift.abs() < 2.0 * v.drift_se)
-        .count();
-    let diverged = criteria.iter().filter(|v| v.is_none()).count();
-    let total = configurations.len();
-    let mut out = format!("{converged} of {total} configurations converged by the criterion.");
-    if diverged > 0 {
-        out.push_str(&format!(
-            " {diverged} lost a seed to divergence, so cannot converge by it."
-        ));
-    }
-    if !failed.is_empty() {
-        out.push_str(&format!(
-            " Of the {} that finished every seed and did not converge, {within_noise} moved by less than two standard errors of their drift: for those the move is within the noise of their evaluations, so their curves may in fact have stopped, which the criterion, fixed before the runs, does not allow for (a seed-std can be smaller than that noise when the seeds agree closely). We report this and keep the criterion: changing it after seeing the drifts would be choosing a rule by its outcome.",
-            failed.len()
-        ));
-    }
-    out.push('\n');
-    out
+    let configurations = configurations(runs);
+    let settled: Vec<Settled> = configurations.iter().map(|c| c.settled(runs)).collect();
+    let (iterations, _, _) = converged_budget(runs.scale);
+    let per_stage: Vec<String> = (0..=EXTENSIONS)
+        .map(|stage| {
+            let n = settled
+                .iter()
+                .filter(|s| s.converged && s.stage == stage)
+                .count();
+            format!("{n} at {} iterations", iterations << stage)
+        })
+        .collect();
+    let converged = settled.iter().filter(|s| s.converged).count();
+    let diverged = settled.iter().filter(|s| s.convergence.is_none()).count();
+    let failed = settled.len() - converged - diverged;
+    format!(
+        "{converged} of {} configurations converged ({}). {failed} did not converge within {EXTENSIONS} extensions, and {diverged} lost a seed to divergence, which ends a configuration.\n",
+        settled.len(),
+        per_stage.join(", ")
+    )
 }
 
 /// The configurations `reads` selects that have not converged (all stored).
@@ -232,7 +303,7 @@ fn unconverged(runs: &Runs, reads: impl Fn(&Configuration) -> bool) -> Vec<Strin
     configurations(runs)
         .into_iter()
         .filter(|c| reads(c))
-        .filter(|c| !c.convergence(runs).is_some_and(|v| v.converged))
+        .filter(|c| !c.converged(runs))
         .map(|c| c.label())
         .collect()
 }
@@ -241,8 +312,7 @@ fn unconverged(runs: &Runs, reads: impl Fn(&Configuration) -> bool) -> Vec<Strin
 /// H1, H2, H3 and H7 decided on the convergence sweep, once every run is stored; each
 /// is "not decided" if a configuration it reads has not converged.
 pub fn converged_verdicts(runs: &Runs) -> Option<Vec<Verdict>> {
-    let (stored, all) = progress(runs);
-    if stored < all {
+    if !complete(runs) {
         return None;
     }
     let method = |c: &Configuration| c.sampler.is_fixed_or_method();

@@ -9,14 +9,14 @@ use crate::sampling_without_data::kernels::LearnedParts;
 use crate::sampling_without_data::train::TrainConfig;
 
 /// H7's run of `parts` on `target` at `steps`, for each seed.
-fn arm(
-    runs: &Runs,
+fn arm<'a>(
+    runs: &'a Runs,
     target: &str,
     steps: usize,
     parts: LearnedParts,
-) -> impl Fn(u64) -> TrainConfig {
+) -> impl Fn(u64) -> TrainConfig + 'a {
     let (target, scale) = (target.to_string(), runs.scale);
-    move |seed| h7_config(&target, steps, parts, seed, scale)
+    move |seed| runs.settled_config(|s| h7_config(&target, steps, parts, s, scale), seed)
 }
 
 /// The decoupled arm against `other` in each cell.

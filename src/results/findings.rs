@@ -354,10 +354,18 @@ pub fn budget(scale: Scale) -> String {
     )
 }
 
-/// How far the convergence sweep has got, and what the chapter's verdicts rest on.
-pub fn converged_progress(stored: usize, all: usize, seconds: f64, complete: bool) -> String {
+/// How far the convergence sweep has got (`first`: the runs of its first stage), and
+/// what the chapter's verdicts rest on.
+pub fn converged_progress(
+    stored: usize,
+    all: usize,
+    first: usize,
+    seconds: f64,
+    complete: bool,
+) -> String {
     let so_far = format!(
-        "The convergence sweep has stored {stored} of its {all} runs ({:.1} single-thread hours of training so far).",
+        "The convergence sweep has stored {stored} of the {all} runs it has called for so far: {first} at the convergence budget, and {} in extensions of the configurations that did not converge ({:.1} single-thread hours of training so far).",
+        all - first,
         seconds / 3600.0
     );
     let status = if complete {

@@ -8,6 +8,7 @@ pub mod convergence;
 pub mod convergence_report;
 pub mod decoupled_variances;
 pub mod exercises;
+pub mod extension;
 pub mod findings;
 pub mod rules;
 pub mod summary;

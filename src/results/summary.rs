@@ -5,6 +5,7 @@ use super::claims::{
     base_config, destruction_name, h4_steps, objective_config, objective_name, run_id,
     stability_variants, Budget, H1_STEPS, H4_OBJECTIVES, H6_LATENTS, SEEDS, TARGETS,
 };
+use super::extension;
 use super::rules::{self, Decision, H2Target, H3Target, H4aSteps, Pair, Paired, Sampler};
 use super::sweep::RunRecord;
 use crate::report::Scale;
@@ -181,9 +182,25 @@ impl Runs {
         }
     }
 
-    /// The configuration of this sweep's run of `target` at `steps` with destruction `d`.
+    /// The configuration of this sweep's run of `target` at `steps` with destruction `d`:
+    /// in the convergence sweep, at the stage its configuration stopped at
+    /// ([`settled`](super::extension::settled)).
     pub fn config(&self, target: &str, steps: usize, d: Destruction, seed: u64) -> TrainConfig {
-        self.budget.config(target, steps, d, seed, self.scale)
+        let base = |s| self.budget.config(target, steps, d, s, self.scale);
+        self.settled_config(base, seed)
+    }
+
+    /// `base(seed)` at the stage its configuration stopped at (the convergence sweep), or
+    /// as it is (the short sweep).
+    pub fn settled_config(&self, base: impl Fn(u64) -> TrainConfig, seed: u64) -> TrainConfig {
+        match self.budget {
+            Budget::Short => base(seed),
+            Budget::Converged => {
+                let stored = |c: &TrainConfig| self.find(c).map(|r| r.elbo_curve());
+                let stage = extension::settled(SEEDS, &base, stored).stage;
+                extension::at_stage(&base(seed), stage)
+            }
+        }
     }
 
     /// The record of `config`, if stored.

@@ -58,7 +58,7 @@ fn name(c: &Configuration) -> String {
 }
 
 fn converged(runs: &Runs, c: &Configuration) -> bool {
-    c.convergence(runs).is_some_and(|v| v.converged)
+    c.converged(runs)
 }
 
 /// Whether every run the section reads is stored.
