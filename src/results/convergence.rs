@@ -21,7 +21,8 @@ pub struct Convergence {
     /// Every seed finished and `|drift| ≤ tolerance`.
     pub converged: bool,
     /// The standard error of `drift` over seeds (it holds the evaluations' Monte Carlo
-    /// noise as well as the seeds' spread): reported beside the criterion, not used by it.
+    /// noise as well as the seeds' spread): not used by this criterion; the extensions'
+    /// criterion reads it (`extension::passes`).
     pub drift_se: f64,
 }
 

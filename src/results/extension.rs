@@ -22,7 +22,7 @@ pub fn at_stage(config: &TrainConfig, stage: usize) -> TrainConfig {
 }
 
 /// Whether `c`, measured at `stage`, passes. The first stage uses the criterion fixed
-/// before the sweep. The extensions, fixed after the first stage's table showed curves
+/// before the sweep. The extensions, fixed after the first stage's runs showed curves
 /// failing it by less than their own evaluation noise, also pass a drift within two
 /// standard errors of zero: `|drift| ≤ max(seed-std, 2·se(drift))`.
 pub fn passes(c: &Convergence, stage: usize) -> bool {

@@ -363,11 +363,16 @@ pub fn converged_progress(
     seconds: f64,
     complete: bool,
 ) -> String {
-    let so_far = format!(
-        "The convergence sweep has stored {stored} of the {all} runs it has called for so far: {first} at the convergence budget, and {} in extensions of the configurations that did not converge ({:.1} single-thread hours of training so far).",
-        all - first,
+    let hours = format!(
+        "{:.1} single-thread hours of training so far",
         seconds / 3600.0
     );
+    let so_far = match all - first {
+        0 => format!("The convergence sweep has stored {stored} of its {first} first-stage runs ({hours})."),
+        extended => format!(
+            "The convergence sweep has stored {stored} of the {all} runs it has called for so far: {first} at the convergence budget, and {extended} in extensions of the configurations that did not converge ({hours})."
+        ),
+    };
     let status = if complete {
         "It is complete: H1, H2, H3 and H7 are decided on it below, each only if every configuration it reads has converged."
     } else {
