@@ -28,6 +28,27 @@ pub fn draw_lines<DB: DrawingBackend>(
     legend: SeriesLabelPosition,
     area: &DrawingArea<DB, Shift>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    draw_lines_framed(title, axes, lines, legend, &Frame::default(), area)
+}
+
+/// How [`draw_lines_framed`] frames its lines, where the data alone would not do.
+#[derive(Clone, Debug, Default)]
+pub struct Frame {
+    /// The y range; values outside it are drawn at its edge (the caller says so).
+    pub y_range: Option<(f64, f64)>,
+    /// Label the x axis with whole numbers (iterations, say).
+    pub whole_x: bool,
+}
+
+/// [`draw_lines`] in a chosen [`Frame`].
+pub fn draw_lines_framed<DB: DrawingBackend>(
+    title: &str,
+    axes: (&str, &str),
+    lines: &[Line],
+    legend: SeriesLabelPosition,
+    frame: &Frame,
+    area: &DrawingArea<DB, Shift>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     area.fill(&WHITE)?;
     let all = lines.iter().flat_map(|l| &l.points);
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
@@ -38,6 +59,10 @@ pub fn draw_lines<DB: DrawingBackend>(
     if x0 > x1 {
         (x0, x1, y0, y1) = (0.0, 1.0, 0.0, 1.0);
     }
+    if let Some(range) = frame.y_range {
+        (y0, y1) = range;
+    }
+    let clamp = |y: f64| y.clamp(y0, y1);
     let pad = 0.08 * (y1 - y0).max(1e-6);
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 16))
@@ -45,19 +70,22 @@ pub fn draw_lines<DB: DrawingBackend>(
         .x_label_area_size(36)
         .y_label_area_size(52)
         .build_cartesian_2d(x0..x1 + 1e-9, (y0 - pad)..(y1 + pad))?;
-    chart
-        .configure_mesh()
-        .x_desc(axes.0)
+    let whole = |x: &f64| format!("{x:.0}");
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(axes.0)
         .y_desc(axes.1)
-        .light_line_style(WHITE.mix(0.0))
-        .draw()?;
+        .light_line_style(WHITE.mix(0.0));
+    if frame.whole_x {
+        mesh.x_label_formatter(&whole);
+    }
+    mesh.draw()?;
     for (k, line) in lines.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
         let finite: Vec<(f64, f64, f64)> = line
             .points
             .iter()
-            .copied()
             .filter(|p| p.1.is_finite())
+            .map(|&(x, m, s)| (x, clamp(m), s))
             .collect();
         chart
             .draw_series(LineSeries::new(
@@ -68,12 +96,9 @@ pub fn draw_lines<DB: DrawingBackend>(
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
             });
-        chart.draw_series(
-            finite
-                .iter()
-                .filter(|p| p.2 > 0.0)
-                .map(|&(x, m, s)| PathElement::new(vec![(x, m - s), (x, m + s)], colour)),
-        )?;
+        chart.draw_series(finite.iter().filter(|p| p.2 > 0.0).map(|&(x, m, s)| {
+            PathElement::new(vec![(x, clamp(m - s)), (x, clamp(m + s))], colour)
+        }))?;
         chart.draw_series(
             finite
                 .iter()

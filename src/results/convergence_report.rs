@@ -17,8 +17,7 @@ use crate::plot::{self, Line};
 use crate::report::Scale;
 use crate::sampling_without_data::kernels::{Destruction, LearnedParts};
 use crate::sampling_without_data::train::TrainConfig;
-use plotters::prelude::SeriesLabelPosition::LowerRight;
-use plotters::prelude::{IntoTextStyle, WHITE};
+use plotters::prelude::{IntoTextStyle, SeriesLabelPosition, WHITE};
 
 /// A sampler of the convergence sweep: fixed destruction, or a learned one with the
 /// parts it learns (decoupled: the method).
@@ -400,9 +399,83 @@ pub fn learning_curves_svg(runs: &Runs) -> String {
                     .map_err(|e| format!("{e:?}"))?;
                 continue;
             }
-            plot::draw_lines(title, ("iteration", "mean ELBO"), lines, LowerRight, panel)
-                .map_err(|e| format!("{e:?}"))?;
+            let (frame, clipped) = curve_frame(lines);
+            let title = match clipped {
+                true => format!("{title} (lower values drawn at the axis)"),
+                false => title.clone(),
+            };
+            let corner = emptiest_corner(lines, &frame);
+            plot::draw_lines_framed(
+                &title,
+                ("iteration", "mean ELBO"),
+                lines,
+                corner,
+                &frame,
+                panel,
+            )
+            .map_err(|e| format!("{e:?}"))?;
         }
         Ok::<(), String>(())
     })
+}
+
+/// A learning-curve panel's frame: whole iterations, and a y range that one collapsed
+/// evaluation cannot set (from the 5th percentile of the points, less a tenth of the
+/// rest of the range, to the highest). Whether any point falls below it.
+fn curve_frame(lines: &[Line]) -> (plot::Frame, bool) {
+    let mut ys: Vec<f64> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .filter(|y| y.is_finite())
+        .collect();
+    ys.sort_by(f64::total_cmp);
+    let (Some(&low), Some(&high)) = (ys.first(), ys.last()) else {
+        return (plot::Frame::default(), false);
+    };
+    let p05 = ys[ys.len() / 20];
+    let bottom = (p05 - 0.1 * (high - p05)).max(low);
+    let frame = plot::Frame {
+        y_range: Some((bottom, high)),
+        whole_x: true,
+    };
+    (frame, low < bottom)
+}
+
+/// The corner of the panel that the fewest points fall in (a box of 45 % of each axis),
+/// for the legend; the lower right wins ties.
+fn emptiest_corner(lines: &[Line], frame: &plot::Frame) -> SeriesLabelPosition {
+    let points: Vec<(f64, f64)> = lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| (p.0, p.1)))
+        .filter(|p| p.1.is_finite())
+        .collect();
+    let (x0, x1) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    let (y0, y1) = frame.y_range.unwrap_or((0.0, 1.0));
+    let share = 0.45;
+    let count = |right: bool, top: bool| {
+        points
+            .iter()
+            .filter(|&&(x, y)| {
+                let fx = (x - x0) / (x1 - x0).max(1e-12);
+                let fy = (y.clamp(y0, y1) - y0) / (y1 - y0).max(1e-12);
+                (if right {
+                    fx >= 1.0 - share
+                } else {
+                    fx <= share
+                }) && (if top { fy >= 1.0 - share } else { fy <= share })
+            })
+            .count()
+    };
+    [
+        (SeriesLabelPosition::LowerRight, count(true, false)),
+        (SeriesLabelPosition::UpperLeft, count(false, true)),
+        (SeriesLabelPosition::LowerLeft, count(false, false)),
+        (SeriesLabelPosition::UpperRight, count(true, true)),
+    ]
+    .into_iter()
+    .min_by_key(|&(_, n)| n)
+    .map(|(corner, _)| corner)
+    .unwrap_or(SeriesLabelPosition::LowerRight)
 }
