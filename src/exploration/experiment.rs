@@ -927,7 +927,7 @@ fn convergence_sentence(results: &ChapterResults) -> String {
     if !close_calls.is_empty() {
         write!(
             text,
-            " Some pass with almost no room: {}.",
+            " Passing with almost no room: {}.",
             close_calls.join(", ")
         )
         .unwrap();

@@ -70,8 +70,14 @@ fn convergence_panel<DB: DrawingBackend>(
     if let Some(r) = reference {
         (y0, y1) = (y0.min(r), y1.max(r));
     }
+    // Room for the legend on its side, so it covers no curve.
     let pad = 0.08 * (y1 - y0).max(1e-6);
-    let (y0, y1) = (y0 - pad, y1 + pad);
+    let room = 5.0 * pad;
+    let (y0, y1) = match legend {
+        SeriesLabelPosition::UpperLeft | SeriesLabelPosition::UpperRight => (y0 - pad, y1 + room),
+        SeriesLabelPosition::LowerLeft | SeriesLabelPosition::LowerRight => (y0 - room, y1 + pad),
+        _ => (y0 - pad, y1 + pad),
+    };
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 16))
         .margin(10)
@@ -81,6 +87,7 @@ fn convergence_panel<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("GRPO update")
+        .x_label_formatter(&|x| format!("{x:.0}"))
         .y_desc(y_label)
         .light_line_style(WHITE.mix(0.0))
         .draw()?;
