@@ -38,7 +38,13 @@ pub struct Frame {
     pub y_range: Option<(f64, f64)>,
     /// Label the x axis with whole numbers (iterations, say).
     pub whole_x: bool,
+    /// Put the legend in a strip under the chart, two entries a row, rather than in a
+    /// corner of it (for panels whose lines leave no corner empty).
+    pub legend_below: bool,
 }
+
+/// Height of one row of a legend drawn under a chart.
+const LEGEND_ROW: i32 = 18;
 
 /// [`draw_lines`] in a chosen [`Frame`].
 pub fn draw_lines_framed<DB: DrawingBackend>(
@@ -50,6 +56,31 @@ pub fn draw_lines_framed<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     area.fill(&WHITE)?;
+    let area = if frame.legend_below {
+        let rows = lines.len().div_ceil(2) as i32;
+        let height = area.dim_in_pixel().1 as i32;
+        let (chart, strip) = area.split_vertically(height - rows * LEGEND_ROW - 8);
+        for (k, line) in lines.iter().enumerate() {
+            let colour = PALETTE[k % PALETTE.len()];
+            let width = strip.dim_in_pixel().0 as i32;
+            let (x, y) = (
+                60 + (k as i32 % 2) * (width - 60) / 2,
+                (k as i32 / 2) * LEGEND_ROW + 4,
+            );
+            strip.draw(&PathElement::new(
+                vec![(x, y + 7), (x + 18, y + 7)],
+                colour.stroke_width(2),
+            ))?;
+            strip.draw(&Text::new(
+                line.label.clone(),
+                (x + 24, y),
+                ("sans-serif", 12).into_font(),
+            ))?;
+        }
+        chart
+    } else {
+        area.clone()
+    };
     let all = lines.iter().flat_map(|l| &l.points);
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for &(x, m, s) in all.filter(|p| p.1.is_finite()) {
@@ -64,9 +95,12 @@ pub fn draw_lines_framed<DB: DrawingBackend>(
     }
     let clamp = |y: f64| y.clamp(y0, y1);
     let pad = 0.08 * (y1 - y0).max(1e-6);
-    let mut chart = ChartBuilder::on(area)
+    // Whole-number labels can be wide: room for the last one at the right edge.
+    let right = if frame.whole_x { 24 } else { 10 };
+    let mut chart = ChartBuilder::on(&area)
         .caption(title, ("sans-serif", 16))
         .margin(10)
+        .margin_right(right)
         .x_label_area_size(36)
         .y_label_area_size(52)
         .build_cartesian_2d(x0..x1 + 1e-9, (y0 - pad)..(y1 + pad))?;
@@ -105,12 +139,14 @@ pub fn draw_lines_framed<DB: DrawingBackend>(
                 .map(|&(x, m, _)| Circle::new((x, m), 3, colour.filled())),
         )?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .position(legend)
-        .draw()?;
+    if !frame.legend_below {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .position(legend)
+            .draw()?;
+    }
     Ok(())
 }
 

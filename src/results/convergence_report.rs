@@ -384,7 +384,7 @@ pub fn learning_curves_svg(runs: &Runs) -> String {
         panels.push(("25gmm, T = 5: what we tried".into(), diagnostics));
     }
     let rows = panels.len().div_ceil(2);
-    plot::svg((1000, 360 * rows as u32), |area| {
+    plot::svg((1000, 400 * rows as u32), |area| {
         let areas = area.split_evenly((rows, 2));
         for ((title, lines), panel) in panels.iter().zip(&areas) {
             if lines.is_empty() {
@@ -404,12 +404,11 @@ pub fn learning_curves_svg(runs: &Runs) -> String {
                 true => format!("{title} (lower values drawn at the axis)"),
                 false => title.clone(),
             };
-            let corner = emptiest_corner(lines, &frame);
             plot::draw_lines_framed(
                 &title,
                 ("iteration", "mean ELBO"),
                 lines,
-                corner,
+                SeriesLabelPosition::LowerRight,
                 &frame,
                 panel,
             )
@@ -437,45 +436,7 @@ fn curve_frame(lines: &[Line]) -> (plot::Frame, bool) {
     let frame = plot::Frame {
         y_range: Some((bottom, high)),
         whole_x: true,
+        legend_below: true,
     };
     (frame, low < bottom)
-}
-
-/// The corner of the panel that the fewest points fall in (a box of 45 % of each axis),
-/// for the legend; the lower right wins ties.
-fn emptiest_corner(lines: &[Line], frame: &plot::Frame) -> SeriesLabelPosition {
-    let points: Vec<(f64, f64)> = lines
-        .iter()
-        .flat_map(|l| l.points.iter().map(|p| (p.0, p.1)))
-        .filter(|p| p.1.is_finite())
-        .collect();
-    let (x0, x1) = points
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let (y0, y1) = frame.y_range.unwrap_or((0.0, 1.0));
-    let share = 0.45;
-    let count = |right: bool, top: bool| {
-        points
-            .iter()
-            .filter(|&&(x, y)| {
-                let fx = (x - x0) / (x1 - x0).max(1e-12);
-                let fy = (y.clamp(y0, y1) - y0) / (y1 - y0).max(1e-12);
-                (if right {
-                    fx >= 1.0 - share
-                } else {
-                    fx <= share
-                }) && (if top { fy >= 1.0 - share } else { fy <= share })
-            })
-            .count()
-    };
-    [
-        (SeriesLabelPosition::LowerRight, count(true, false)),
-        (SeriesLabelPosition::UpperLeft, count(false, true)),
-        (SeriesLabelPosition::LowerLeft, count(false, false)),
-        (SeriesLabelPosition::UpperRight, count(true, true)),
-    ]
-    .into_iter()
-    .min_by_key(|&(_, n)| n)
-    .map(|(corner, _)| corner)
-    .unwrap_or(SeriesLabelPosition::LowerRight)
 }
