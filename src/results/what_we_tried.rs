@@ -61,15 +61,18 @@ fn converged(runs: &Runs, c: &Configuration) -> bool {
     c.converged(runs)
 }
 
-/// Whether every run the section reads is stored.
+/// Whether every configuration the section reads has stopped: all its seeds stored, and
+/// no extension under way.
 fn complete(runs: &Runs) -> bool {
     let all = [fixed(), method()].into_iter().chain(variants(runs));
-    all.into_iter()
-        .all(|c| c.stored(runs).len() == SEEDS as usize)
+    all.into_iter().all(|c| {
+        let settled = c.settled(runs);
+        settled.stored == SEEDS as usize && settled.extending.is_none()
+    })
 }
 
-/// The section's table and sentences once every run it reads is stored; until then a
-/// line saying so.
+/// The section's table and sentences once every configuration it reads has stopped;
+/// until then a line saying so.
 pub fn what_we_tried(runs: &Runs) -> String {
     if variants(runs).is_empty() {
         return format!(
@@ -78,7 +81,7 @@ pub fn what_we_tried(runs: &Runs) -> String {
         );
     }
     if !complete(runs) {
-        return "*Pending: the diagnostic runs are not all stored yet.*\n".into();
+        return "*Pending: the diagnostic runs are not all stored yet, or some are being extended.*\n".into();
     }
     format!("{}\n{}", table(runs), findings_of(runs))
 }
