@@ -4,7 +4,7 @@
 use super::convergence::WINDOWS;
 use super::experiment::{ChapterResults, OrderSummary, TRANSPORT_POINTS};
 use super::grpo::Checkpoint;
-use crate::plot::{draw_lines, svg, Line};
+use crate::plot::{draw_legend, draw_lines, svg, Line};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -131,12 +131,7 @@ fn convergence_panel<DB: DrawingBackend>(
             ))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .position(legend)
-        .draw()?;
+    draw_legend(&mut chart, legend)?;
     Ok(())
 }
 

@@ -140,14 +140,22 @@ pub fn draw_lines_framed<DB: DrawingBackend>(
         )?;
     }
     if !frame.legend_below {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .position(legend)
-            .draw()?;
+        draw_legend(&mut chart, legend)?;
     }
     Ok(())
+}
+
+/// The book's legend: the labelled series in a framed, nearly opaque box at `position`.
+pub fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .position(position)
+        .draw()
 }
 
 /// Horizontal bars `mean ± std`, one per label, top to bottom.
