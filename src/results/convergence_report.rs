@@ -93,7 +93,7 @@ impl Configuration {
 
     /// This configuration's run of `seed` at the stage it stopped at.
     pub fn config(&self, runs: &Runs, seed: u64) -> TrainConfig {
-        at_stage(&self.base(runs, seed), self.settled(runs).stage)
+        runs.settled_config(|s| self.base(runs, s), seed)
     }
 
     /// The stored runs of this configuration at that stage, in seed order (missing seeds

@@ -57,10 +57,6 @@ fn name(c: &Configuration) -> String {
     }
 }
 
-fn converged(runs: &Runs, c: &Configuration) -> bool {
-    c.converged(runs)
-}
-
 /// Whether every configuration the section reads has stopped: all its seeds stored, and
 /// no extension under way.
 fn complete(runs: &Runs) -> bool {
@@ -102,7 +98,7 @@ fn table(runs: &Runs) -> String {
         &["ELBO gap against fixed (wins–losses, p)", "converged"],
     );
     let (fixed, method) = (fixed(), method());
-    let yes_no = |c: &Configuration| if converged(runs, c) { "yes" } else { "**no**" };
+    let yes_no = |c: &Configuration| if c.converged(runs) { "yes" } else { "**no**" };
     out.push_str(&format!(
         "| none (fixed destruction) | {} | — | {} |\n",
         row(runs, TARGET, &COLUMNS, |s| fixed.config(runs, s), None),
@@ -142,12 +138,12 @@ fn findings_of(runs: &Runs) -> String {
         .map(|c| Tried {
             against_method: pair(runs, c, &method),
             against_fixed: pair(runs, c, &fixed),
-            converged: converged(runs, c),
+            converged: c.converged(runs),
         })
         .collect();
     let unconverged_baselines: Vec<String> = [&fixed, &method]
         .into_iter()
-        .filter(|c| !converged(runs, c))
+        .filter(|c| !c.converged(runs))
         .map(name)
         .collect();
     findings(&pair(runs, &method, &fixed), &tried, &unconverged_baselines)
