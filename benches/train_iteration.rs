@@ -6,8 +6,10 @@
 //! `cargo bench --bench train_iteration -- "T = 100"` times only the matching cases (and
 //! leaves the table alone).
 
+use destroy_then_generate::adaptive_destruction::learned::LearnedGaussian;
 use destroy_then_generate::dfdx::prelude::*;
 use destroy_then_generate::fast_cpu::{keep_freed_buffers, FusedCpu};
+use destroy_then_generate::sampling_without_data::destruction::{Bridge, DestructionProcess};
 use destroy_then_generate::sampling_without_data::kernels::Destruction;
 use destroy_then_generate::sampling_without_data::network::{Evaluator, PlainDfdx};
 use destroy_then_generate::sampling_without_data::targets::Gmm;
@@ -70,7 +72,17 @@ fn gemm_gflops(threads: usize) -> f64 {
 
 /// Median seconds per training iteration of `config`, after a warm-up.
 fn seconds_per_iteration<P: Evaluator<Cpu>>(config: &TrainConfig, target: &Gmm) -> f64 {
-    let mut trainer: Trainer<2, Cpu, P> =
+    match config.kernel.destruction {
+        Destruction::Fixed => seconds_with::<Bridge, P>(config, target),
+        Destruction::Learned => seconds_with::<LearnedGaussian, P>(config, target),
+    }
+}
+
+fn seconds_with<K: DestructionProcess, P: Evaluator<Cpu>>(
+    config: &TrainConfig,
+    target: &Gmm,
+) -> f64 {
+    let mut trainer: Trainer<2, Cpu, K, P> =
         Trainer::new(config.clone(), target).expect("valid config");
     for _ in 0..5 {
         trainer.step(target).expect("warm-up steps");

@@ -1,6 +1,7 @@
 //! The command line: parses arguments and dispatches to the book's pipeline
 //! ([`crate::book_pipeline`]) and to training.
 
+use crate::adaptive_destruction::training::train_target_on;
 use crate::book_pipeline::{self, threads};
 use crate::progress::Progress;
 use crate::report::{flag_name, Provenance, Scale};
@@ -11,7 +12,7 @@ use crate::sampling_without_data::objectives::Objective;
 use crate::sampling_without_data::run_files::run_files;
 use crate::sampling_without_data::targets::builtin;
 use crate::sampling_without_data::train::TrainConfig;
-use crate::sampling_without_data::training_run::{load_checkpoint, train_target_on, ComputeDevice};
+use crate::sampling_without_data::training_run::{load_checkpoint, ComputeDevice};
 use crate::VERSION;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 //! through the public API, padded to a compiled dimension, with fixed and learned
 //! destruction; its learned `log Z` matches the known value 1.7.
 
+use destroy_then_generate::adaptive_destruction::training::train_target;
 use destroy_then_generate::dfdx::prelude::*;
 use destroy_then_generate::ndarray::Array2;
 use destroy_then_generate::ndarray_rand::rand::rngs::StdRng;
@@ -10,9 +11,7 @@ use destroy_then_generate::progress::Progress;
 use destroy_then_generate::sampling_without_data::kernels::Destruction;
 use destroy_then_generate::sampling_without_data::objectives::Objective;
 use destroy_then_generate::sampling_without_data::train::TrainConfig;
-use destroy_then_generate::sampling_without_data::training_run::{
-    train_target, COMPILED_DIMENSIONS,
-};
+use destroy_then_generate::sampling_without_data::training_run::COMPILED_DIMENSIONS;
 use destroy_then_generate::sampling_without_data::{Points, Target, Values};
 
 const LOG_Z: f64 = 1.7;
@@ -72,7 +71,7 @@ fn assert_log_z_is_learned(destruction: Destruction) {
     config.kernel.steps = 5;
     config.kernel.sigma2 = 2.0; // not 1, so a padding variance used the wrong way round shows
     config.kernel.destruction = destruction;
-    let outcome = train_target(config, &Tilted3d, None, None, 0, &mut Progress::hidden()).unwrap();
+    let outcome = train_target(config, &Tilted3d, &mut Progress::hidden()).unwrap();
     let last = outcome.last.as_ref().unwrap();
     let what = format!("{destruction:?}: {last:?}");
     assert_eq!(outcome.dimension, 3);
@@ -111,15 +110,7 @@ fn dimensions_outside_the_range_are_refused_with_a_clear_error() {
             x.square().sum::<(usize,), Axis<1>>() * -0.5
         }
     }
-    let err = train_target(
-        TrainConfig::default(),
-        &Wide,
-        None,
-        None,
-        0,
-        &mut Progress::hidden(),
-    )
-    .unwrap_err();
+    let err = train_target(TrainConfig::default(), &Wide, &mut Progress::hidden()).unwrap_err();
     assert_eq!(
         err,
         "target 'wide' has dimension 65; samplers train on dimensions 1 to 64"

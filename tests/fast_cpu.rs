@@ -1,13 +1,14 @@
 //! The CPU accelerator is an optimisation, not a different model: a trainer that
 //! evaluates its networks with the fused CPU path follows, step by step, the same
 //! training run as one that evaluates the chapter's plain dfdx network. Both go through
-//! the same device-generic trainer (`Trainer<D, Dv, P>` with `Dv = Cpu`), so this also
+//! the same device-generic trainer (`Trainer<D, Dv, K, P>` with `Dv = Cpu`), so this also
 //! checks the code that trains on a GPU, here on the CPU.
 
+use destroy_then_generate::adaptive_destruction::learned::LearnedGaussian;
 use destroy_then_generate::dfdx::prelude::Cpu;
 use destroy_then_generate::fast_cpu::FusedCpu;
+use destroy_then_generate::sampling_without_data::destruction::{Bridge, DestructionProcess};
 use destroy_then_generate::sampling_without_data::device;
-use destroy_then_generate::sampling_without_data::kernels::Destruction;
 use destroy_then_generate::sampling_without_data::network::{Evaluator, PlainDfdx};
 use destroy_then_generate::sampling_without_data::objectives::Objective;
 use destroy_then_generate::sampling_without_data::parameters::weights;
@@ -24,10 +25,13 @@ struct ShortRun {
 
 /// `iterations` training steps with evaluator `P`, on a CPU device seeded as
 /// `Trainer::new` seeds its own.
-fn run<P: Evaluator<Cpu>>(config: &TrainConfig, iterations: usize) -> ShortRun {
+fn run<K: DestructionProcess, P: Evaluator<Cpu>>(
+    config: &TrainConfig,
+    iterations: usize,
+) -> ShortRun {
     let target = Gmm::grid25();
     let dev = device(config.seed);
-    let mut trainer = Trainer::<2, Cpu, P>::new_on(&dev, config.clone(), &target).unwrap();
+    let mut trainer = Trainer::<2, Cpu, K, P>::new_on(&dev, config.clone(), &target).unwrap();
     let steps = (0..iterations)
         .map(|_| {
             let stats = trainer.step(&target).unwrap();
@@ -44,7 +48,8 @@ fn run<P: Evaluator<Cpu>>(config: &TrainConfig, iterations: usize) -> ShortRun {
     }
 }
 
-fn assert_same_run(objective: Objective, destruction: Destruction) {
+fn assert_same_run<K: DestructionProcess>(objective: Objective) {
+    let destruction = K::KIND;
     let mut config = TrainConfig {
         batch: 64,
         iterations: 1000,
@@ -54,8 +59,8 @@ fn assert_same_run(objective: Objective, destruction: Destruction) {
     };
     config.kernel.steps = 5;
     config.kernel.destruction = destruction;
-    let plain = run::<PlainDfdx>(&config, 30);
-    let fused = run::<FusedCpu>(&config, 30);
+    let plain = run::<K, PlainDfdx>(&config, 30);
+    let fused = run::<K, FusedCpu>(&config, 30);
     let case = format!("{objective:?}, {destruction:?}");
     for (k, ((loss_p, log_z_p), (loss_f, log_z_f))) in
         plain.steps.iter().zip(&fused.steps).enumerate()
@@ -93,17 +98,17 @@ fn assert_same_run(objective: Objective, destruction: Destruction) {
 
 #[test]
 fn fused_and_plain_networks_train_alike_with_fixed_destruction() {
-    assert_same_run(Objective::Tb, Destruction::Fixed);
+    assert_same_run::<Bridge>(Objective::Tb);
 }
 
 #[test]
 fn fused_and_plain_networks_train_alike_with_learned_destruction() {
-    assert_same_run(Objective::Tlm, Destruction::Learned);
+    assert_same_run::<LearnedGaussian>(Objective::Tlm);
 }
 
 /// PIS differentiates through the sampled states, so it also compares the gradients
 /// the two evaluators hand back to their input rows.
 #[test]
 fn fused_and_plain_networks_train_alike_through_reparametrised_trajectories() {
-    assert_same_run(Objective::Pis, Destruction::Fixed);
+    assert_same_run::<Bridge>(Objective::Pis);
 }

@@ -3,6 +3,7 @@
 //! generation kernel's. Checked on networks with random (not zero) heads, where each
 //! part really moves.
 
+use destroy_then_generate::adaptive_destruction::learned::LearnedGaussian;
 use destroy_then_generate::dfdx::prelude::*;
 use destroy_then_generate::fast_cpu::FusedCpu;
 use destroy_then_generate::sampling_without_data::device;
@@ -15,9 +16,9 @@ const D: usize = 2;
 const ROWS: usize = 12;
 
 /// A sampler whose generation and destruction heads output non-zero values.
-fn randomised_nets<P: Evaluator<Cpu>>() -> SamplerNets<D, f32, Cpu, P> {
+fn randomised_nets<P: Evaluator<Cpu>>() -> SamplerNets<D, f32, Cpu, LearnedGaussian, P> {
     let dev = device(11);
-    let mut nets = SamplerNets::<D, f32, Cpu, P>::build(&dev);
+    let mut nets = SamplerNets::<D, f32, Cpu, LearnedGaussian, P>::build(&dev);
     for head in [&mut nets.generation.head, &mut nets.destruction.head] {
         for layer in [&mut head.mean, &mut head.log_var] {
             layer.weight = dev.sample_normal::<Rank2<D, 64>>() * 0.3;
@@ -48,11 +49,18 @@ fn rows(dev: &Cpu) -> (Rows<D, Cpu, NoneTape>, Vec<usize>) {
 
 /// Mean and log-variance of the destruction at the test rows.
 fn destruction<P: Evaluator<Cpu>>(
-    nets: &SamplerNets<D, f32, Cpu, P>,
+    nets: &SamplerNets<D, f32, Cpu, LearnedGaussian, P>,
     config: &KernelConfig,
 ) -> [Vec<f32>; 2] {
     let (x, steps) = rows(&device(0));
     let k = nets.destruction_kernel(config, x, &steps);
+    [k.mean.as_vec(), k.log_var.as_vec()]
+}
+
+/// Mean and log-variance of the fixed bridge at the test rows.
+fn bridge(config: &KernelConfig) -> [Vec<f32>; 2] {
+    let (x, steps) = rows(&device(0));
+    let k = config.bridge(x, &steps);
     [k.mean.as_vec(), k.log_var.as_vec()]
 }
 
@@ -77,13 +85,7 @@ fn assert_differ(a: &[f32], b: &[f32], what: &str) {
 #[test]
 fn each_switch_keeps_the_bridge_where_it_says_and_learns_elsewhere() {
     let nets = randomised_nets::<PlainDfdx>();
-    let bridge = destruction(
-        &nets,
-        &KernelConfig {
-            destruction: Destruction::Fixed,
-            ..config(LearnedParts::MeanAndVariance)
-        },
-    );
+    let bridge = bridge(&config(LearnedParts::MeanAndVariance));
     let both = destruction(&nets, &config(LearnedParts::MeanAndVariance));
     let mean_only = destruction(&nets, &config(LearnedParts::MeanOnly));
     let variance_only = destruction(&nets, &config(LearnedParts::VarianceOnly));
@@ -113,13 +115,7 @@ fn a_tied_variance_is_the_generation_correction_on_the_bridge() {
     let tied_config = config(LearnedParts::MeanTiedVariance);
     let tied = destruction(&nets, &tied_config);
     let both = destruction(&nets, &config(LearnedParts::MeanAndVariance));
-    let bridge = destruction(
-        &nets,
-        &KernelConfig {
-            destruction: Destruction::Fixed,
-            ..tied_config.clone()
-        },
-    );
+    let bridge = bridge(&tied_config);
     // The generation kernel's log-variance is log(σ²Δt) + ℓ_θ at the same rows and steps.
     let (x, steps) = rows(&device(0));
     let generation = nets

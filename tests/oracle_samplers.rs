@@ -7,12 +7,14 @@
 
 mod common;
 use common::assert_mean_within_5_se;
+use destroy_then_generate::adaptive_destruction::learned::LearnedGaussian;
 use destroy_then_generate::dfdx::nn::modules;
 use destroy_then_generate::dfdx::prelude::*;
 use destroy_then_generate::fast_cpu::FusedCpu;
 use destroy_then_generate::ndarray::{Array1, Array2};
 use destroy_then_generate::progress::Progress;
 use destroy_then_generate::sampling::seeded_rng;
+use destroy_then_generate::sampling_without_data::destruction::{Bridge, DestructionProcess};
 use destroy_then_generate::sampling_without_data::evaluate::{log_mean_exp, Evaluation};
 use destroy_then_generate::sampling_without_data::kernels::{
     Destruction, GaussianRows, KernelConfig, SamplerNets,
@@ -132,20 +134,27 @@ fn gaussian_rows_log_density_matches_the_closed_form() {
 
 #[test]
 fn fresh_sampler_log_weights_equal_log_z_on_every_trajectory() {
-    // A fresh sampler generates by the reference walk N(x_n, σ²Δt) from 0, whose x_T is
-    // N(0, σ² I); its reversal is the bridge. For the target N(0, σ² I) shifted by c the
-    // path measures P→ and R(x_T)·P← agree up to Z = e^c, so log w(τ) = c on every
-    // trajectory, drawn forwards or backwards. Errors are f32 rounding of sums of ≤ 30
-    // terms of size ≤ 10: ~1e-5; 1e-3 leaves room.
+    assert_fresh_log_weights_equal_log_z::<Bridge>();
+    assert_fresh_log_weights_equal_log_z::<LearnedGaussian>();
+}
+
+/// A fresh sampler generates by the reference walk N(x_n, σ²Δt) from 0, whose x_T is
+/// N(0, σ² I); its reversal is the bridge (and a fresh learned destruction is the
+/// bridge). For the target N(0, σ² I) shifted by c the path measures P→ and R(x_T)·P←
+/// agree up to Z = e^c, so log w(τ) = c on every trajectory, drawn forwards or
+/// backwards. Errors are f32 rounding of sums of ≤ 30 terms of size ≤ 10: ~1e-5; 1e-3
+/// leaves room.
+fn assert_fresh_log_weights_equal_log_z<K: DestructionProcess>() {
     const D: usize = 3;
     let c = 1.7;
-    let nets = SamplerNets::<D, f32, Cpu>::new(&device(7));
+    let destruction = K::KIND;
+    let nets = SamplerNets::<D, f32, Cpu, K>::new(&device(7));
     for sigma2 in [5.0f64, 0.7] {
         let sigma = sigma2.sqrt() as f32;
         let target = Gaussian::new(vec![0.0; D], vec![sigma; D]).with_log_z(c);
         // A mismatched target: the same check must then fail, so it is not vacuous.
         let wide = Gaussian::new(vec![0.0; D], vec![2.0 * sigma; D]).with_log_z(c);
-        for destruction in [Destruction::Fixed, Destruction::Learned] {
+        {
             for steps in [1, 2, 5, 10] {
                 let config = kernel(steps, sigma2, destruction);
                 let mut rng = seeded_rng(100 + steps as u64);
@@ -219,6 +228,7 @@ fn fresh_learned_destruction_is_the_bridge() {
     // R_b·tanh(0) = 0, both exactly, so log p← must agree with the bridge's to rounding.
     const D: usize = 2;
     let nets = SamplerNets::<D, f32, Cpu>::new(&device(5));
+    let learned_nets = SamplerNets::<D, f32, Cpu, LearnedGaussian>::new(&device(5));
     for shared_backbone in [false, true] {
         for steps in [2, 5, 10] {
             let fixed = kernel(steps, 5.0, Destruction::Fixed);
@@ -229,7 +239,7 @@ fn fresh_learned_destruction_is_the_bridge() {
             // Exploration widens the states beyond the walk's typical range.
             let states = nets.generate(&fixed, 300, 3.0, &mut seeded_rng(steps as u64));
             let a = nets.log_pb::<NoneTape>(&fixed, &states).as_vec();
-            let b = nets.log_pb::<NoneTape>(&learned, &states).as_vec();
+            let b = learned_nets.log_pb::<NoneTape>(&learned, &states).as_vec();
             assert_eq!(a.len(), 300);
             for (x, y) in a.iter().zip(&b) {
                 assert!(
@@ -271,15 +281,15 @@ fn gaussian_config(
     }
 }
 
-fn train(config: TrainConfig, target: &dyn Target) -> Trainer<2> {
+fn train<K: DestructionProcess>(config: TrainConfig, target: &dyn Target) -> Trainer<2, Cpu, K> {
     destroy_then_generate::fast_cpu::keep_freed_buffers();
     let until = config.iterations;
-    let mut trainer = Trainer::<2>::new(config, target).unwrap();
+    let mut trainer = Trainer::<2, Cpu, K>::new(config, target).unwrap();
     trainer.run(target, until, &mut Progress::hidden()).unwrap();
     trainer
 }
 
-fn final_evaluation(trainer: &Trainer<2>) -> &Evaluation {
+fn final_evaluation<K: DestructionProcess>(trainer: &Trainer<2, Cpu, K>) -> &Evaluation {
     trainer.history.last().expect("run evaluates at the end")
 }
 
@@ -294,10 +304,11 @@ const ORACLE_LOG_Z: f64 = 1.7;
 /// Gaussian with a mean affine in x_n and a per-step variance inside the bounded range:
 /// the networks can get arbitrarily close, and `log Z − ELBO = KL(P→ ‖ R·P←/Z)` can be
 /// driven to 0.
-fn assert_gaussian_is_learned(destruction: Destruction, objective: Objective, iterations: usize) {
+fn assert_gaussian_is_learned<K: DestructionProcess>(objective: Objective, iterations: usize) {
+    let destruction = K::KIND;
     let target = Gaussian::new(vec![1.0, -1.0], vec![1.0, 0.5]).with_log_z(ORACLE_LOG_Z);
     assert_eq!(target.log_z(), Some(ORACLE_LOG_Z));
-    let trainer = train(gaussian_config(destruction, objective, iterations), &target);
+    let trainer = train::<K>(gaussian_config(destruction, objective, iterations), &target);
     let e = final_evaluation(&trainer);
     let what = format!("{destruction:?} + {objective:?} after {iterations} iterations: {e:?}");
     assert_eq!(e.iteration, iterations);
@@ -317,19 +328,19 @@ fn assert_gaussian_is_learned(destruction: Destruction, objective: Objective, it
 
 #[test]
 fn gaussian_target_is_learned_with_fixed_destruction_and_tb() {
-    assert_gaussian_is_learned(Destruction::Fixed, Objective::Tb, 300);
+    assert_gaussian_is_learned::<Bridge>(Objective::Tb, 300);
 }
 
 #[test]
 fn gaussian_target_is_learned_with_learned_destruction_and_tb() {
-    assert_gaussian_is_learned(Destruction::Learned, Objective::Tb, 400);
+    assert_gaussian_is_learned::<LearnedGaussian>(Objective::Tb, 400);
 }
 
 #[test]
 fn gaussian_target_is_learned_with_learned_destruction_and_tlm() {
     // TLM fits the destruction by maximum likelihood of generated trajectories; with the
     // loss's sign flipped the destruction runs away and the bounds do not close.
-    assert_gaussian_is_learned(Destruction::Learned, Objective::Tlm, 400);
+    assert_gaussian_is_learned::<LearnedGaussian>(Objective::Tlm, 400);
 }
 
 /// Without a target network, TB trains both kernels through one loss (the joint branch):
@@ -343,9 +354,9 @@ fn gaussian_target_is_learned_jointly_without_a_target_network() {
         target_network: false,
         ..gaussian_config(Destruction::Learned, Objective::Tb, 400)
     };
-    let fresh = Trainer::<2>::new(config.clone(), &target).unwrap();
+    let fresh = Trainer::<2, Cpu, LearnedGaussian>::new(config.clone(), &target).unwrap();
     let initial = weights(&fresh.nets.destruction);
-    let trainer = train(config, &target);
+    let trainer = train::<LearnedGaussian>(config, &target);
     let e = final_evaluation(&trainer);
     assert!((e.elbo - ORACLE_LOG_Z).abs() < 0.05, "ELBO: {e:?}");
     assert!((e.eubo.unwrap() - ORACLE_LOG_Z).abs() < 0.05, "EUBO: {e:?}");
@@ -363,12 +374,12 @@ fn gaussian_target_is_learned_jointly_without_a_target_network() {
 
 #[test]
 fn gaussian_target_is_learned_with_fixed_destruction_and_vargrad() {
-    assert_gaussian_is_learned(Destruction::Fixed, Objective::Vargrad, 300);
+    assert_gaussian_is_learned::<Bridge>(Objective::Vargrad, 300);
 }
 
 #[test]
 fn gaussian_target_is_learned_with_fixed_destruction_and_pis() {
-    assert_gaussian_is_learned(Destruction::Fixed, Objective::Pis, 400);
+    assert_gaussian_is_learned::<Bridge>(Objective::Pis, 400);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -516,19 +527,30 @@ fn straight_and_resumed(
     k: usize,
     target: &dyn Target,
 ) -> (Checkpoint, Checkpoint, Checkpoint) {
+    match config.kernel.destruction {
+        Destruction::Fixed => straight_and_resumed_with::<Bridge>(config, k, target),
+        Destruction::Learned => straight_and_resumed_with::<LearnedGaussian>(config, k, target),
+    }
+}
+
+fn straight_and_resumed_with<K: DestructionProcess>(
+    config: &TrainConfig,
+    k: usize,
+    target: &dyn Target,
+) -> (Checkpoint, Checkpoint, Checkpoint) {
     assert!(config.backward_every > 0 && config.target_network && config.exploration_std > 0.0);
-    let mut straight = Trainer::<2>::new(config.clone(), target).unwrap();
+    let mut straight = Trainer::<2, Cpu, K>::new(config.clone(), target).unwrap();
     straight
         .run(target, 2 * k, &mut Progress::hidden())
         .unwrap();
 
-    let mut first = Trainer::<2>::new(config.clone(), target).unwrap();
+    let mut first = Trainer::<2, Cpu, K>::new(config.clone(), target).unwrap();
     first.run(target, k, &mut Progress::hidden()).unwrap();
     assert_eq!(first.iteration, k);
     let at_k = first.checkpoint();
     drop(first);
     let parsed: Checkpoint = serde_json::from_str(&json(&at_k)).unwrap();
-    let mut resumed = Trainer::<2>::restore(parsed, target).unwrap();
+    let mut resumed = Trainer::<2, Cpu, K>::restore(parsed, target).unwrap();
     resumed.run(target, 2 * k, &mut Progress::hidden()).unwrap();
 
     let (a, b) = (straight.checkpoint(), resumed.checkpoint());
@@ -648,6 +670,14 @@ fn bad_configurations_are_rejected_with_a_message_naming_the_problem() {
         let err = Trainer::<2>::new(config, &target).err().expect(word);
         assert!(err.contains(word), "'{err}' does not name '{word}'");
     }
+    // A configuration asking for another destruction than the trainer's.
+    let mut learned = TrainConfig::default();
+    learned.kernel.destruction = Destruction::Learned;
+    assert_eq!(learned.validate(), Ok(()));
+    let err = Trainer::<2>::new(learned, &target)
+        .err()
+        .expect("learned on a bridge");
+    assert!(err.contains("Learned") && err.contains("Fixed"), "{err}");
     let err = Trainer::<2>::new(TrainConfig::default(), &ThreeD)
         .err()
         .expect("a 3-D target with a 2-D sampler");
@@ -977,9 +1007,9 @@ fn the_target_network_is_a_polyak_average_of_the_online_one() {
     let config = gaussian_config(Destruction::Learned, Objective::Tb, 3);
     let rho = config.polyak as f32;
     assert!(rho > 0.0 && rho < 0.5, "the test needs a small Polyak rate");
-    let mut trainer = Trainer::<2>::new(config, &target).unwrap();
+    let mut trainer = Trainer::<2, Cpu, LearnedGaussian>::new(config, &target).unwrap();
     trainer.run(&target, 1, &mut Progress::hidden()).unwrap();
-    let kernels = |nets: &SamplerNets<2, f32, Cpu, FusedCpu>| {
+    let kernels = |nets: &SamplerNets<2, f32, Cpu, LearnedGaussian, FusedCpu>| {
         let mut w = weights(&nets.generation);
         w.extend(weights(&nets.destruction));
         w

@@ -3,16 +3,16 @@
 //! outputs, separate optimisers, a target network, prioritised replay, a shared
 //! backbone).
 //!
-//! The learned destruction kernel and the stabilisers are switches of chapter "Sampling
-//! without data"'s engine ([`Destruction::Learned`], [`KernelConfig::learned_destruction`],
-//! the trainer's target network and replay buffer): that trainer trains both
-//! destructions, and a chapter imports only earlier ones. Making the trainer generic over
-//! the destruction, so that the learned one could live here, is open work. The chapter's
-//! generated files come from the stored runs of chapter "Results"'s sweep, which writes
-//! them ([`results::chapters`](crate::results::chapters)).
+//! The learned kernel, its loss terms and its update are [`learned::LearnedGaussian`], a
+//! destruction process for chapter "Sampling without data"'s trainer
+//! ([`DestructionProcess`]); [`training`] trains a configuration with whichever
+//! destruction it names. The chapter's generated files come from the stored runs of
+//! chapter "Results"'s sweep, which writes them
+//! ([`results::chapters`](crate::results::chapters)).
 //!
-//! [`Destruction::Learned`]: crate::sampling_without_data::kernels::Destruction::Learned
-//! [`KernelConfig::learned_destruction`]: crate::sampling_without_data::kernels::KernelConfig::learned_destruction
+//! [`DestructionProcess`]: crate::sampling_without_data::destruction::DestructionProcess
 
 pub mod base_config;
 pub mod exercises;
+pub mod learned;
+pub mod training;

@@ -1,6 +1,7 @@
 //! The convergence sweep as chapter "Results" shows it: how far it has got, whether each
-//! configuration converged (by [`convergence`]), its learning curves, and, once every
-//! run is stored, the verdicts of H1–H3 and H7 decided on converged configurations only.
+//! configuration converged (by [`convergence`](super::convergence)), its learning
+//! curves, and, once every run is stored, the verdicts of H1–H3 and H7 decided on
+//! converged configurations only.
 //! The sweep may take several sessions; everything here reads whatever is stored.
 
 use super::claims::{

@@ -4,12 +4,13 @@
 //! configuration and the engine that trained it ([`engine_fingerprint`]).
 
 use super::claims::RunSpec;
+use crate::adaptive_destruction::training::train_builtin;
 use crate::progress::Progress;
 use crate::run_store::{Keyed, RunStore};
 use crate::sampling_without_data::targets::{
     mean_pairwise_distance, BuiltinTarget, LatentClassifier,
 };
-use crate::sampling_without_data::training_run::{train_builtin, RunOutcome};
+use crate::sampling_without_data::training_run::RunOutcome;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -132,8 +133,8 @@ fn run_record(spec: &RunSpec, engine: String) -> Result<RunRecord, String> {
         .build()
         .map_err(|e| format!("cannot start a worker thread: {e}"))?;
     let started = Instant::now();
-    let mut outcome = pool
-        .install(|| train_builtin(spec.config.clone(), None, None, 0, &mut Progress::hidden()))?;
+    let mut outcome =
+        pool.install(|| train_builtin(spec.config.clone(), &mut Progress::hidden()))?;
     let wall_time_s = started.elapsed().as_secs_f64();
     let samples = outcome.samples.as_ref().map(|x| {
         x.rows()

@@ -2,6 +2,7 @@
 //! its samples and exact target samples. One `evaluate` serves the CLI, the tests, the
 //! chapters and the notebooks.
 
+use super::destruction::DestructionProcess;
 use super::kernels::{KernelConfig, SamplerNets};
 use super::mmd::{mmd_rbf, DEFAULT_BANDWIDTHS};
 use super::network::Evaluator;
@@ -61,8 +62,14 @@ pub fn log_mean_exp(values: &Array1<f64>) -> f64 {
 // ANCHOR: evaluate
 /// Evaluates `nets` on `n` fresh trajectories (and `n` exact target samples when the
 /// target has a sampler). `sample_metrics` adds W2 and MMD, which cost O(n³) and O(n²).
-pub fn evaluate<const D: usize, Dv: Device<f32>, P: Evaluator<Dv>, Tg: Target + ?Sized>(
-    nets: &SamplerNets<D, f32, Dv, P>,
+pub fn evaluate<
+    const D: usize,
+    Dv: Device<f32>,
+    P: Evaluator<Dv>,
+    K: DestructionProcess,
+    Tg: Target + ?Sized,
+>(
+    nets: &SamplerNets<D, f32, Dv, K, P>,
     config: &KernelConfig,
     target: &Tg,
     n: usize,

@@ -1,14 +1,16 @@
 //! The two Gaussian kernels of a `T`-step sampler started at `x_0 = 0`: generation
 //! `p→(x_{n+1} | x_n)` and destruction `p←(x_n | x_{n+1})`, as means and log-variances.
 
-use super::network::{
-    Backbone, Evaluator, HeadOutput, KernelNet, LogZ, PlainDfdx, Rows, TimeTable,
-};
+use super::destruction::{Bridge, DestructionProcess};
+use super::network::{Evaluator, HeadOutput, KernelNet, LogZ, PlainDfdx, Rows, TimeTable};
 use crate::dfdx::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::marker::PhantomData;
 
-/// Which destruction process the sampler uses.
+/// Which destruction process a configuration asks for: each value is one
+/// [`DestructionProcess`] type (`Fixed`: this chapter's [`Bridge`]; `Learned`: chapter
+/// "Adaptive destruction"'s `LearnedGaussian`, whose settings are the `destruction_*`,
+/// `shared_backbone` and `learned_parts` fields of [`KernelConfig`]).
 /// Introduced in chapter "Sampling without data".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -92,23 +94,25 @@ impl Default for KernelConfig {
 const DRIFT_CLIP: f32 = 1e4;
 
 /// The trainable parts of a sampler: generation network, destruction network (unused
-/// with fixed destruction; only its head is used with a shared backbone) and `log Z`.
+/// by the fixed destruction; only its head is used with a shared backbone) and `log Z`.
 /// `Dv` is the dfdx device the networks live on (`Cpu`, or `Cuda` with the `cuda`
 /// feature); `P` says how the networks are evaluated (the plain dfdx network unless a
-/// trainer picks a faster [`Evaluator`]).
+/// trainer picks a faster [`Evaluator`]); `K` is the destruction process (this chapter's
+/// fixed [`Bridge`] unless chapter "Adaptive destruction"'s learned one is named).
 /// Introduced in chapter "Sampling without data".
 #[derive(Clone, Debug)]
-pub struct SamplerNets<const D: usize, E: Dtype, Dv: Storage<E>, P = PlainDfdx> {
+pub struct SamplerNets<const D: usize, E: Dtype, Dv: Storage<E>, K = Bridge, P = PlainDfdx> {
     pub generation: KernelNet<D, E, Dv>,
     pub destruction: KernelNet<D, E, Dv>,
     pub log_z: LogZ<E, Dv>,
     pub evaluator: PhantomData<P>,
+    pub process: PhantomData<K>,
 }
 
-impl<const DIM: usize, Dv: Device<f32>, P: Evaluator<Dv>> TensorCollection<f32, Dv>
-    for SamplerNets<DIM, f32, Dv, P>
+impl<const DIM: usize, Dv: Device<f32>, P: Evaluator<Dv>, K: DestructionProcess>
+    TensorCollection<f32, Dv> for SamplerNets<DIM, f32, Dv, K, P>
 {
-    type To<E2: Dtype, D2: Device<E2>> = SamplerNets<DIM, E2, D2, P>;
+    type To<E2: Dtype, D2: Device<E2>> = SamplerNets<DIM, E2, D2, K, P>;
     fn iter_tensors<V: ModuleVisitor<Self, f32, Dv>>(
         visitor: &mut V,
     ) -> Result<Option<Self::To<V::E2, V::D2>>, V::Err> {
@@ -123,6 +127,7 @@ impl<const DIM: usize, Dv: Device<f32>, P: Evaluator<Dv>> TensorCollection<f32, 
                 destruction,
                 log_z,
                 evaluator: PhantomData,
+                process: PhantomData,
             },
         )
     }
@@ -167,7 +172,7 @@ impl KernelConfig {
     }
 
     /// Log of the reference step variance, `log(σ²Δt)`.
-    fn log_step_var(&self) -> f32 {
+    pub fn log_step_var(&self) -> f32 {
         (self.sigma2 * self.dt()).ln() as f32
     }
 
@@ -186,7 +191,8 @@ impl KernelConfig {
     }
     // ANCHOR_END: generation_kernel
 
-    fn bound<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv>>(
+    /// `R·tanh(raw)` when the kernels are bounded, else `raw` as is.
+    pub fn bound<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv>>(
         &self,
         raw: Rows<D, Dv, T>,
         range: f64,
@@ -219,51 +225,11 @@ impl KernelConfig {
         }
     }
     // ANCHOR_END: bridge
-
-    // ANCHOR: learned_destruction
-    /// The learned destruction at rows `x_{n+1}` (step `n + 1 = next_step[i]`), from the
-    /// network's raw outputs `(m, s)` there: a bounded residual around the bridge,
-    /// `mean = n/(n+1)·x_{n+1} + σ√Δt·M·tanh(m/M)`,
-    /// `log var = log(σ²Δt·n/(n+1)) + R_b·tanh(s)`. A zero head gives back the bridge.
-    /// With `tied_log_var` (the generation's log-variance correction at the same rows),
-    /// that replaces `R_b·tanh(s)`; [`LearnedParts`] may also keep either part the
-    /// bridge's.
-    pub fn learned_destruction<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv> + Merge<T>>(
-        &self,
-        out: HeadOutput<D, Dv, T>,
-        x_next: Rows<D, Dv, T>,
-        next_step: &[usize],
-        tied_log_var: Option<Rows<D, Dv, T>>,
-    ) -> GaussianRows<D, Dv, T> {
-        let bridge = self.bridge(x_next, next_step);
-        let m_range = self.destruction_mean_range as f32;
-        let step_std = (self.sigma2 * self.dt()).sqrt() as f32;
-        let shift = if self.bounded {
-            (out.mean / m_range).tanh() * (m_range * step_std)
-        } else {
-            out.mean * step_std
-        };
-        let own_log_var = self.bound(out.log_var, self.destruction_log_var_range);
-        let log_var = tied_log_var.unwrap_or(own_log_var);
-        match self.learned_parts {
-            LearnedParts::MeanOnly => GaussianRows {
-                mean: bridge.mean + shift,
-                log_var: bridge.log_var,
-            },
-            LearnedParts::VarianceOnly => GaussianRows {
-                mean: bridge.mean,
-                log_var: bridge.log_var + log_var,
-            },
-            LearnedParts::MeanAndVariance | LearnedParts::MeanTiedVariance => GaussianRows {
-                mean: bridge.mean + shift,
-                log_var: bridge.log_var + log_var,
-            },
-        }
-    }
-    // ANCHOR_END: learned_destruction
 }
 
-impl<const D: usize, Dv: Device<f32>, P: Evaluator<Dv>> SamplerNets<D, f32, Dv, P> {
+impl<const D: usize, Dv: Device<f32>, P: Evaluator<Dv>, K: DestructionProcess>
+    SamplerNets<D, f32, Dv, K, P>
+{
     /// A fresh sampler on `dev`: random backbones (drawn from `dev`'s random stream),
     /// zero heads (so the generation kernel starts as the reference walk and a learned
     /// destruction as the bridge), `log Z = 0`.
@@ -271,43 +237,20 @@ impl<const D: usize, Dv: Device<f32>, P: Evaluator<Dv>> SamplerNets<D, f32, Dv, 
         SamplerNets::build(dev)
     }
 
-    /// The backbone the destruction head sits on.
-    pub fn destruction_backbone(&self, config: &KernelConfig) -> &Backbone<D, f32, Dv> {
-        if config.shared_backbone {
-            &self.generation.backbone
-        } else {
-            &self.destruction.backbone
-        }
-    }
-
-    /// The destruction kernel as configured (fixed bridge or learned).
+    /// The destruction kernel `p←(x_n | x_{n+1})` at rows `x_{n+1}` (step
+    /// `n + 1 = next_step[i]`), as the process `K` defines it.
     pub fn destruction_kernel<T: Tape<f32, Dv> + Merge<T>>(
         &self,
         config: &KernelConfig,
         x_next: Rows<D, Dv, T>,
         next_step: &[usize],
     ) -> GaussianRows<D, Dv, T> {
-        match config.destruction {
-            Destruction::Fixed => config.bridge(x_next, next_step),
-            Destruction::Learned => {
-                let out = self.destruction_backbone(config).forward::<P, T>(
-                    &self.destruction.head,
-                    x_next.retaped::<T>(),
-                    &config.times(),
-                    next_step,
-                );
-                let tied = (config.learned_parts == LearnedParts::MeanTiedVariance).then(|| {
-                    let generation = self.generation.backbone.forward::<P, T>(
-                        &self.generation.head,
-                        x_next.retaped::<T>(),
-                        &config.times(),
-                        next_step,
-                    );
-                    config.bound(generation.into_log_var(), config.log_var_range)
-                });
-                config.learned_destruction(out, x_next, next_step, tied)
-            }
-        }
+        assert_eq!(
+            config.destruction,
+            K::KIND,
+            "the configuration's destruction is not this sampler's destruction process"
+        );
+        K::kernel(self, config, x_next, next_step)
     }
 
     /// The generation kernel at rows `x` (step `n = step[i]` for row `i`).

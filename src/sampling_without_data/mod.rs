@@ -3,11 +3,12 @@
 //!
 //! The targets, the kernel network, the two Gaussian kernels, the trajectory log-weight,
 //! the objectives, the trainer and the bounds `ELBO ≤ log Z ≤ EUBO`: one engine, generic
-//! over the dfdx device, that the later chapters of Part III train. Its destruction is
-//! fixed (a Brownian bridge) or learned; chapter "Adaptive destruction" explains the
-//! learned one and the switches that keep its training stable.
+//! over the dfdx device and over the destruction process, that the later chapters of
+//! Part III train. This chapter's destruction is the fixed Brownian bridge
+//! ([`destruction::Bridge`]); chapter "Adaptive destruction" adds a learned one.
 
 pub mod bounds_figure;
+pub mod destruction;
 pub mod diagrams;
 pub mod evaluate;
 pub mod exercises;

@@ -1,10 +1,11 @@
 //! The training loop: what one iteration does, with every stabiliser switchable, and the
 //! state a checkpoint needs so that a resumed run equals an uninterrupted one.
 
+use super::destruction::{Bridge, DestructionProcess};
 use super::evaluate::{evaluate, Evaluation};
 use super::kernels::{Destruction, KernelConfig, SamplerNets};
 use super::network::{Evaluator, Rows};
-use super::objectives::{log_variance, trajectory_balance, Loss, Objective};
+use super::objectives::{log_variance, trajectory_balance, Loss, Objective, PerTrajectory};
 use super::parameters::{gradient_norm, load_weights, weights, Adam};
 use super::replay::ReplayBuffer;
 use super::target::{device, Target};
@@ -152,14 +153,10 @@ impl TrainConfig {
         }
         self.exploration_std * (1.0 - iteration as f64 / horizon).max(0.0)
     }
-
-    fn learns_destruction(&self) -> bool {
-        self.kernel.destruction == Destruction::Learned
-    }
 }
 
 /// A tape that records every operation, on device `Dv`.
-type Owned<Dv> = OwnedTape<f32, Dv>;
+pub type Owned<Dv> = OwnedTape<f32, Dv>;
 
 /// An ELBO below `−BLOW_UP_NATS` means the sampler's trajectories have blown up (finite
 /// but absurd numbers, e.g. drifts at their clip): training stops as diverged.
@@ -205,23 +202,24 @@ impl SamplerDevice for Cuda {
     type Evaluator = super::network::PlainDfdx;
 }
 
-/// A sampler being trained on device `Dv`, with its optimisers, target copy and replay
-/// buffer. The networks and losses run on `Dv`; trajectories, the replay buffer and the
+/// A sampler with destruction process `K` being trained on device `Dv`, with its
+/// optimisers, target copy (read by a learned destruction only) and replay buffer. The networks and losses run on `Dv`; trajectories, the replay buffer and the
 /// target's log-density stay on the host (states carry no gradient, and the target
 /// enters the losses as constants). On the CPU the networks are evaluated with the
-/// crate's fused accelerator by default; `Trainer<D, Cpu, PlainDfdx>` trains the plain
+/// crate's fused accelerator by default; `Trainer<D, Cpu, K, PlainDfdx>` trains the plain
 /// dfdx network of the chapter instead (the same function, tested equal to float
 /// tolerance), as `Trainer<D, Cuda>` does on a GPU.
 /// Introduced in chapter "Sampling without data".
 pub struct Trainer<
     const D: usize,
     Dv: SamplerDevice = Cpu,
+    K: DestructionProcess = Bridge,
     P: Evaluator<Dv> = <Dv as SamplerDevice>::Evaluator,
 > {
     pub config: TrainConfig,
-    pub nets: SamplerNets<D, f32, Dv, P>,
+    pub nets: SamplerNets<D, f32, Dv, K, P>,
     /// The Polyak-averaged copy `φ̄` (a whole copy; only its destruction part is read).
-    pub target_nets: SamplerNets<D, f32, Dv, P>,
+    pub target_nets: SamplerNets<D, f32, Dv, K, P>,
     pub optimisers: Optimisers,
     pub buffer: ReplayBuffer,
     /// Iterations done so far.
@@ -268,7 +266,7 @@ pub fn iteration_rng(seed: u64, iteration: usize, stream: u64) -> StdRng {
     seeded_rng(mixed)
 }
 
-impl<const D: usize, P: Evaluator<Cpu>> Trainer<D, Cpu, P> {
+impl<const D: usize, P: Evaluator<Cpu>, K: DestructionProcess> Trainer<D, Cpu, K, P> {
     /// A fresh trainer for `target` on the CPU, its weights drawn from `config.seed`;
     /// fails if the configuration is invalid or the target's dimension is not `D`.
     pub fn new<Tg: Target + ?Sized>(config: TrainConfig, target: &Tg) -> Result<Self, String> {
@@ -286,15 +284,26 @@ impl<const D: usize, P: Evaluator<Cpu>> Trainer<D, Cpu, P> {
     }
 }
 
-impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>> Trainer<D, Dv, P> {
+impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>, K: DestructionProcess>
+    Trainer<D, Dv, K, P>
+{
     /// [`Trainer::new`] on device `dev`, whose random stream draws the initial weights
-    /// (seed it with `config.seed`, as `new` does, for a run that repeats).
+    /// (seed it with `config.seed`, as `new` does, for a run that repeats). Fails if the
+    /// configuration asks for another destruction than `K`.
     pub fn new_on<Tg: Target + ?Sized>(
         dev: &Dv,
         config: TrainConfig,
         target: &Tg,
     ) -> Result<Self, String> {
         config.validate()?;
+        if config.kernel.destruction != K::KIND {
+            return Err(format!(
+                "this sampler's destruction is {:?}, but the configuration asks for {:?} \
+                 (adaptive_destruction::training trains either)",
+                K::KIND,
+                config.kernel.destruction
+            ));
+        }
         if target.dim() != D {
             return Err(format!(
                 "target '{}' has dimension {} but this sampler is built for dimension {D}",
@@ -347,7 +356,7 @@ impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>> Trainer<D, Dv, P> {
                 checkpoint.dimension
             ));
         }
-        let mut trainer = Trainer::<D, Dv, P>::new_on(dev, checkpoint.config, target)?;
+        let mut trainer = Trainer::<D, Dv, K, P>::new_on(dev, checkpoint.config, target)?;
         load_weights(&mut trainer.nets, &checkpoint.weights)?;
         load_weights(&mut trainer.target_nets, &checkpoint.target_weights)?;
         trainer.optimisers = checkpoint.optimisers;
@@ -470,66 +479,30 @@ impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>> Trainer<D, Dv, P> {
         dev.zeros::<Rank0>().traced(grads)
     }
 
-    fn diverged(&self, what: String) -> Diverged {
+    /// Training stopped at this iteration, because of `what`.
+    pub fn diverged(&self, what: String) -> Diverged {
         Diverged {
             iteration: self.iteration,
             what,
         }
     }
 
-    // ANCHOR: second_moment_loss
-    /// TB / VarGrad for the generation side (`log_pf`: the trajectories' generation
-    /// log-probabilities, with the generation network's tape), plus the destruction's own loss when it is
-    /// learned: the destruction terms seen by the generation update come from the target
-    /// copy `φ̄` (when on) and carry no gradient; the destruction update sees the
-    /// generation terms as constants. Summing the two losses gives each parameter group
-    /// exactly its own gradient in a single backward pass.
+    /// TB / VarGrad on `states` (`log_pf`: their generation log-probabilities, with the
+    /// generation network's tape); the destruction process says how its own terms enter.
     fn second_moment_loss(
         &self,
         states: &States,
-        log_pf: Tensor<(usize,), f32, Dv, OwnedTape<f32, Dv>>,
+        log_pf: PerTrajectory<Dv, Owned<Dv>>,
         log_reward: &Array1<f32>,
         backward: bool,
     ) -> Loss<Dv> {
-        let config = &self.config;
-        let kernel = &config.kernel;
         let dev = self.nets.log_z.value.device().clone();
-        let batch = log_reward.len();
-        let reward = dev.tensor_from_vec(log_reward.to_vec(), (batch,));
-        let joint = config.learns_destruction()
-            && config.objective != Objective::Tlm
-            && !config.target_network;
-        let log_pb_for_generation = if joint {
-            self.nets.log_pb::<Owned<Dv>>(kernel, states)
-        } else {
-            let source = if config.learns_destruction() && config.target_network {
-                &self.target_nets
-            } else {
-                &self.nets
-            };
-            source
-                .log_pb::<NoneTape>(kernel, states)
-                .retaped::<Owned<Dv>>()
-        };
-        let pf_values = log_pf.retaped::<NoneTape>();
-        let delta = log_pf - log_pb_for_generation - reward.clone();
-        let mut loss = self.balance(delta);
-        // TLM fits the destruction to the generator's own trajectories only.
-        let tlm_on_replay = config.objective == Objective::Tlm && backward;
-        if config.learns_destruction() && !joint && !tlm_on_replay {
-            let log_pb = self.nets.log_pb::<Owned<Dv>>(kernel, states);
-            loss = loss
-                + match config.objective {
-                    Objective::Tlm => log_pb.negate().mean(),
-                    _ => self.balance(log_pb.negate() + pf_values - reward),
-                };
-        }
-        loss
+        let reward = dev.tensor_from_vec(log_reward.to_vec(), (log_reward.len(),));
+        K::second_moment_loss(self, states, log_pf, reward, backward)
     }
-    // ANCHOR_END: second_moment_loss
 
     /// The configured second-moment loss of `Δ`: TB with the learned `log Z`, or VarGrad.
-    fn balance(&self, delta: Tensor<(usize,), f32, Dv, OwnedTape<f32, Dv>>) -> Loss<Dv> {
+    pub fn balance(&self, delta: Tensor<(usize,), f32, Dv, OwnedTape<f32, Dv>>) -> Loss<Dv> {
         match self.config.objective {
             Objective::Vargrad => log_variance(delta),
             _ => trajectory_balance(delta, self.nets.log_z.value.retaped()),
@@ -598,23 +571,12 @@ impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>> Trainer<D, Dv, P> {
         if !norm.is_finite() {
             return Err(self.diverged(format!("the generation gradient norm is {norm}")));
         }
-        if self.config.learns_destruction() {
-            let norm = gradient_norm(&self.nets.destruction, grads);
-            if !norm.is_finite() {
-                return Err(self.diverged(format!("the destruction gradient norm is {norm}")));
-            }
-        }
+        K::check_gradients(self, grads)?;
         let clip = self.config.grad_clip;
         self.optimisers
             .generation
             .update(&mut self.nets.generation, grads, clip);
-        if self.config.learns_destruction() {
-            self.optimisers
-                .destruction
-                .update(&mut self.nets.destruction, grads, clip);
-            self.target_nets
-                .ema(&self.nets, 1.0 - self.config.polyak as f32);
-        }
+        K::update(self, grads);
         if self.config.objective == Objective::Tb || self.config.objective == Objective::Tlm {
             self.optimisers
                 .log_z

@@ -1,6 +1,7 @@
 //! A whole training run as the command line, the chapters and the notebooks use it: pick
 //! the sampler for the target's dimension, train (or resume), evaluate, and report.
 
+use super::destruction::{Bridge, DestructionProcess};
 use super::evaluate::Evaluation;
 use super::padding::{unpadded, Padded};
 use super::target::{device, Target};
@@ -98,7 +99,8 @@ pub struct RunOutcome {
 
 /// Trains `config` on the built-in target it names, from scratch or from `resume`,
 /// saving a checkpoint to `checkpoint_path` every `checkpoint_every` iterations and at
-/// the end.
+/// the end, with this chapter's fixed destruction (chapter "Adaptive destruction"'s
+/// `training::train_builtin` trains either).
 pub fn train_builtin(
     config: TrainConfig,
     resume: Option<Checkpoint>,
@@ -127,12 +129,13 @@ pub fn train_target<Tg: Target + ?Sized>(
     progress: &mut Progress,
 ) -> Result<RunOutcome, String> {
     let io = (resume, checkpoint_path, checkpoint_every);
-    train_target_on(ComputeDevice::Cpu, config, target, io, progress)
+    train_target_on::<Bridge, Tg>(ComputeDevice::Cpu, config, target, io, progress)
 }
 
-/// [`train_target`] on a chosen device: `ComputeDevice::Cuda(n)` trains the networks on
-/// GPU `n` with the plain dfdx network (the target is still evaluated on the CPU).
-pub fn train_target_on<Tg: Target + ?Sized>(
+/// [`train_target`] with destruction process `K` on a chosen device:
+/// `ComputeDevice::Cuda(n)` trains the networks on GPU `n` with the plain dfdx network
+/// (the target is still evaluated on the CPU).
+pub fn train_target_on<K: DestructionProcess, Tg: Target + ?Sized>(
     compute: ComputeDevice,
     config: TrainConfig,
     target: &Tg,
@@ -148,11 +151,11 @@ pub fn train_target_on<Tg: Target + ?Sized>(
         ));
     };
     if compiled == d {
-        return run_on(compute, config, target, io, progress);
+        return run_on::<K, Tg>(compute, config, target, io, progress);
     }
     // The padding is the reference walk's own terminal distribution, N(0, σ²).
     let padded = Padded::new(target, compiled, config.kernel.sigma2);
-    let mut outcome = run_on(compute, config, &padded, io, progress)?;
+    let mut outcome = run_on::<K, _>(compute, config, &padded, io, progress)?;
     outcome.samples = outcome.samples.map(|x| unpadded(&x, d));
     outcome.dimension = d;
     outcome.padded_to = Some(compiled);
@@ -160,7 +163,7 @@ pub fn train_target_on<Tg: Target + ?Sized>(
 }
 
 /// Creates the device, seeded with the run's seed (the weights are drawn from it).
-fn run_on<Tg: Target + ?Sized>(
+fn run_on<K: DestructionProcess, Tg: Target + ?Sized>(
     compute: ComputeDevice,
     config: TrainConfig,
     target: &Tg,
@@ -169,12 +172,12 @@ fn run_on<Tg: Target + ?Sized>(
 ) -> Result<RunOutcome, String> {
     let seed = io.0.as_ref().map_or(config.seed, |c| c.config.seed);
     match compute {
-        ComputeDevice::Cpu => run_compiled(&device(seed), config, target, io, progress),
+        ComputeDevice::Cpu => run_compiled::<K, _, _>(&device(seed), config, target, io, progress),
         #[cfg(feature = "cuda")]
         ComputeDevice::Cuda(ordinal) => {
             let dev = crate::dfdx::prelude::Cuda::try_build(ordinal, seed)
                 .map_err(|e| format!("cannot open CUDA device {ordinal}: {e}"))?;
-            run_compiled(&dev, config, target, io, progress)
+            run_compiled::<K, _, _>(&dev, config, target, io, progress)
         }
         #[cfg(not(feature = "cuda"))]
         ComputeDevice::Cuda(_) => Err(NO_CUDA.to_string()),
@@ -182,7 +185,7 @@ fn run_on<Tg: Target + ?Sized>(
 }
 
 /// Dispatches to the sampler compiled for the target's dimension.
-fn run_compiled<Dv: SamplerDevice, Tg: Target + ?Sized>(
+fn run_compiled<K: DestructionProcess, Dv: SamplerDevice, Tg: Target + ?Sized>(
     dev: &Dv,
     config: TrainConfig,
     target: &Tg,
@@ -190,11 +193,11 @@ fn run_compiled<Dv: SamplerDevice, Tg: Target + ?Sized>(
     progress: &mut Progress,
 ) -> Result<RunOutcome, String> {
     match target.dim() {
-        2 => run::<2, Dv, Tg>(dev, config, target, io, progress),
-        10 => run::<10, Dv, Tg>(dev, config, target, io, progress),
-        16 => run::<16, Dv, Tg>(dev, config, target, io, progress),
-        32 => run::<32, Dv, Tg>(dev, config, target, io, progress),
-        64 => run::<64, Dv, Tg>(dev, config, target, io, progress),
+        2 => run::<2, K, Dv, Tg>(dev, config, target, io, progress),
+        10 => run::<10, K, Dv, Tg>(dev, config, target, io, progress),
+        16 => run::<16, K, Dv, Tg>(dev, config, target, io, progress),
+        32 => run::<32, K, Dv, Tg>(dev, config, target, io, progress),
+        64 => run::<64, K, Dv, Tg>(dev, config, target, io, progress),
         d => unreachable!("dimension {d} is not in COMPILED_DIMENSIONS"),
     }
 }
@@ -203,7 +206,7 @@ fn run_compiled<Dv: SamplerDevice, Tg: Target + ?Sized>(
 /// iterations (0: only at the end).
 pub type CheckpointIo<'a> = (Option<Checkpoint>, Option<&'a Path>, usize);
 
-fn run<const D: usize, Dv: SamplerDevice, Tg: Target + ?Sized>(
+fn run<const D: usize, K: DestructionProcess, Dv: SamplerDevice, Tg: Target + ?Sized>(
     dev: &Dv,
     config: TrainConfig,
     target: &Tg,
@@ -211,8 +214,8 @@ fn run<const D: usize, Dv: SamplerDevice, Tg: Target + ?Sized>(
     progress: &mut Progress,
 ) -> Result<RunOutcome, String> {
     let mut trainer = match resume {
-        Some(checkpoint) => Trainer::<D, Dv>::restore_on(dev, checkpoint, target)?,
-        None => Trainer::<D, Dv>::new_on(dev, config, target)?,
+        Some(checkpoint) => Trainer::<D, Dv, K>::restore_on(dev, checkpoint, target)?,
+        None => Trainer::<D, Dv, K>::new_on(dev, config, target)?,
     };
     let total = trainer.config.iterations;
     let every = if checkpoint_every == 0 {
@@ -322,7 +325,7 @@ mod tests {
         }
         let target = crate::sampling_without_data::targets::Gmm::grid25();
         let io = (None, None, 0);
-        let err = train_target_on(
+        let err = train_target_on::<Bridge, _>(
             ComputeDevice::Cuda(0),
             TrainConfig::default(),
             &target,

@@ -2,6 +2,7 @@
 //! destruction, and scored by the log-weight
 //! `log w(τ) = log R(x_T) + Σ_n log p←(x_n | x_{n+1}) − Σ_n log p→(x_{n+1} | x_n)`.
 
+use super::destruction::DestructionProcess;
 use super::kernels::{KernelConfig, SamplerNets};
 use super::network::{Evaluator, Rows};
 use super::target::{log_density_values, Target};
@@ -45,7 +46,9 @@ fn sum_over_steps<Dv: Device<f32>, T: Tape<f32, Dv>>(
         .sum::<(usize,), Axis<0>>()
 }
 
-impl<const D: usize, Dv: Device<f32>, P: Evaluator<Dv>> SamplerNets<D, f32, Dv, P> {
+impl<const D: usize, Dv: Device<f32>, P: Evaluator<Dv>, K: DestructionProcess>
+    SamplerNets<D, f32, Dv, K, P>
+{
     // ANCHOR: generate
     /// Draws `batch` trajectories forwards from `x_0 = 0`. With `exploration_std = ε > 0`
     /// each step's variance is widened to `σ²Δt·e^ℓ + ε²` (off-policy exploration); the
