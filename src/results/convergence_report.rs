@@ -12,7 +12,9 @@ use super::convergence::Convergence;
 use super::decoupled_variances::h7_verdict;
 use super::extension::{at_stage, settled, Settled, EXTENSIONS};
 use super::rules::ElboCurve;
-use super::summary::{h1_verdict, h2_verdict, h3_verdict, Runs, Verdict, H3_STEPS, H3_TARGETS};
+use super::summary::{
+    h1_verdict, h2_verdict, h3_config, h3_verdict, Runs, Verdict, H3_STEPS, H3_TARGETS,
+};
 use super::sweep::RunRecord;
 use crate::plot::{self, Line};
 use crate::report::Scale;
@@ -140,12 +142,58 @@ impl Configuration {
     }
 }
 
-/// The runs the sweep's extensions need now, given what is stored.
+/// The runs the sweep's extensions need now, given what is stored: those of the
+/// configurations being extended, and H3's runs at its common stage.
 pub fn extension_runs(runs: &Runs) -> Vec<RunSpec> {
-    configurations(runs)
+    let mut specs: Vec<RunSpec> = configurations(runs)
         .iter()
         .flat_map(|c| c.extension_runs(runs))
-        .collect()
+        .collect();
+    specs.extend(h3_runs(runs));
+    specs
+}
+
+/// Whether a configuration has stopped: every seed of its first stage stored, and no
+/// extension under way.
+fn stopped(settled: &Settled) -> bool {
+    settled.stored == SEEDS as usize && settled.extending.is_none()
+}
+
+/// H3 compares its two destructions at one stage ([`h3_config`]): once both of a
+/// target's configurations have stopped, the runs of the one that stopped earlier at the
+/// other's stage.
+pub fn h3_runs(runs: &Runs) -> Vec<RunSpec> {
+    let configurations = configurations(runs);
+    let mut specs = Vec::new();
+    for target in H3_TARGETS {
+        let pair: Vec<&Configuration> = configurations
+            .iter()
+            .filter(|c| c.target == target && c.steps == H3_STEPS)
+            .filter(|c| c.sampler.is_fixed_or_method())
+            .collect();
+        if !pair.iter().all(|c| stopped(&c.settled(runs))) {
+            continue;
+        }
+        let common = pair.iter().map(|c| c.settled(runs).stage).max();
+        for c in pair {
+            if Some(c.settled(runs).stage) == common {
+                continue;
+            }
+            let d = match c.sampler {
+                Sampler::Fixed => Destruction::Fixed,
+                _ => Destruction::Learned,
+            };
+            for seed in 0..SEEDS {
+                let config = h3_config(runs, target, d, seed);
+                specs.push(RunSpec {
+                    id: run_id(&config),
+                    config,
+                    keep_samples: false,
+                });
+            }
+        }
+    }
+    specs
 }
 
 /// Every configuration of the sweep: H1's grid (which H2 and H3 read), H7's arms and the
@@ -189,7 +237,9 @@ pub fn configurations(runs: &Runs) -> Vec<Configuration> {
 
 /// `(stored, all)` runs of the sweep.
 pub fn progress(runs: &Runs) -> (usize, usize) {
-    let (mut stored, mut all) = (0, 0);
+    let h3 = h3_runs(runs);
+    let mut all = h3.len();
+    let mut stored = h3.iter().filter(|s| runs.find(&s.config).is_some()).count();
     for c in configurations(runs) {
         let settled = c.settled(runs);
         let stages = settled.extending.unwrap_or(settled.stage) + 1;
@@ -261,13 +311,13 @@ pub fn convergence_table(runs: &Runs) -> String {
     out
 }
 
-/// Whether every configuration has stopped: its first stage stored, and no extension
-/// under way.
+/// Whether every configuration has stopped (its first stage stored, and no extension
+/// under way) and H3's runs at its common stage are stored.
 pub fn complete(runs: &Runs) -> bool {
-    configurations(runs).iter().all(|c| {
-        let settled = c.settled(runs);
-        settled.stored == SEEDS as usize && settled.extending.is_none()
-    })
+    configurations(runs)
+        .iter()
+        .all(|c| stopped(&c.settled(runs)))
+        && h3_runs(runs).iter().all(|s| runs.find(&s.config).is_some())
 }
 
 /// Under the convergence table, once the sweep is complete: how many configurations
@@ -440,4 +490,109 @@ fn curve_frame(lines: &[Line]) -> (plot::Frame, bool) {
         legend_below: true,
     };
     (frame, low < bottom)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sampling_without_data::evaluate::Evaluation;
+    use crate::sampling_without_data::training_run::RunOutcome;
+
+    /// A stored run of `config` whose ELBO climbs by `slope` per evaluation (0: flat),
+    /// offset by its seed so that seeds differ.
+    fn record(config: TrainConfig, seed: u64, slope: f64) -> RunRecord {
+        let evaluations = config.iterations / config.eval_every;
+        let history = (1..=evaluations)
+            .map(|k| Evaluation {
+                iteration: k * config.eval_every,
+                elbo: -1.0 + slope * k as f64 + 0.01 * seed as f64,
+                log_z_hat: 0.0,
+                eubo: None,
+                log_z_learned: 0.0,
+                log_z: None,
+                w2: None,
+                mmd: None,
+            })
+            .collect();
+        RunRecord {
+            id: run_id(&config),
+            engine: String::new(),
+            outcome: RunOutcome {
+                target: config.target.clone(),
+                dimension: 2,
+                history,
+                last: None,
+                mode_shares: None,
+                diverged: None,
+                iterations_done: config.iterations,
+                loss_curve: Vec::new(),
+                padded_to: None,
+                samples: None,
+                config,
+            },
+            wall_time_s: 1.0,
+            samples: None,
+            latent: None,
+        }
+    }
+
+    /// The learned sampler that H3 reads on 25GMM.
+    fn h3_learned(c: &Configuration) -> bool {
+        c.target == "25gmm"
+            && c.steps == H3_STEPS
+            && c.sampler == Sampler::Learned(LearnedParts::MeanAndVariance)
+    }
+
+    /// H3 reads both destructions at one stage: when the learned sampler on 25GMM needs
+    /// an extension and the fixed one does not, the sweep calls for the fixed one's runs
+    /// at the learned one's stage, is complete only once they are stored, and H3 reads
+    /// them; on 40GMM, where both stopped at the first stage, nothing is added.
+    #[test]
+    fn h3_compares_both_destructions_at_the_later_stage() {
+        let scale = Scale::Quick;
+        let empty = Runs::of_budget(Vec::new(), scale, Budget::Converged);
+        let mut records = Vec::new();
+        for c in configurations(&empty) {
+            let slope = if h3_learned(&c) { 0.1 } else { 0.0 };
+            for seed in 0..SEEDS {
+                records.push(record(c.base(&empty, seed), seed, slope));
+            }
+        }
+        let runs = Runs::of_budget(records.clone(), scale, Budget::Converged);
+        assert!(
+            h3_runs(&runs).is_empty(),
+            "the learned sampler is still extending"
+        );
+        let learned = configurations(&runs).into_iter().find(h3_learned).unwrap();
+        assert_eq!(learned.settled(&runs).extending, Some(1));
+        for seed in 0..SEEDS {
+            records.push(record(at_stage(&learned.base(&runs, seed), 1), seed, 0.0));
+        }
+        let runs = Runs::of_budget(records.clone(), scale, Budget::Converged);
+        let fixed_base =
+            |s| Budget::Converged.config("25gmm", H3_STEPS, Destruction::Fixed, s, scale);
+        let called: Vec<TrainConfig> = h3_runs(&runs).into_iter().map(|s| s.config).collect();
+        let expected: Vec<TrainConfig> = (0..SEEDS).map(|s| at_stage(&fixed_base(s), 1)).collect();
+        assert_eq!(called, expected);
+        assert!(
+            !complete(&runs),
+            "H3's runs at the common stage are missing"
+        );
+        assert_eq!(progress(&runs).1 - progress(&runs).0, SEEDS as usize);
+        for (seed, config) in (0..SEEDS).zip(called) {
+            records.push(record(config, seed, 0.0));
+        }
+        let runs = Runs::of_budget(records, scale, Budget::Converged);
+        assert!(complete(&runs));
+        let (stored, all) = progress(&runs);
+        assert_eq!(stored, all);
+        assert_eq!(
+            h3_config(&runs, "25gmm", Destruction::Fixed, 3),
+            at_stage(&fixed_base(3), 1)
+        );
+        let gmm40 = |d| Budget::Converged.config("40gmm", H3_STEPS, d, 3, scale);
+        for d in [Destruction::Fixed, Destruction::Learned] {
+            assert_eq!(h3_config(&runs, "40gmm", d, 3), gmm40(d));
+        }
+    }
 }

@@ -370,7 +370,7 @@ pub fn converged_progress(
     let so_far = match all - first {
         0 => format!("The convergence sweep has stored {stored} of its {first} first-stage runs ({hours})."),
         extended => format!(
-            "The convergence sweep has stored {stored} of the {all} runs it has called for so far: {first} at the convergence budget, and {extended} in extensions of the configurations that did not converge ({hours})."
+            "The convergence sweep has stored {stored} of the {all} runs it has called for so far: {first} at the convergence budget, and {extended} in extensions: of the configurations that did not converge, and of H3's two destructions to one stage ({hours})."
         ),
     };
     let status = if complete {

@@ -193,12 +193,17 @@ impl Runs {
     /// `base(seed)` at the stage its configuration stopped at (the convergence sweep), or
     /// as it is (the short sweep).
     pub fn settled_config(&self, base: impl Fn(u64) -> TrainConfig, seed: u64) -> TrainConfig {
+        extension::at_stage(&base(seed), self.settled_stage(&base))
+    }
+
+    /// The stage the configuration whose first-stage runs are `base(seed)` stopped at
+    /// (always 0 in the short sweep, which has no stages).
+    pub fn settled_stage(&self, base: impl Fn(u64) -> TrainConfig) -> usize {
         match self.budget {
-            Budget::Short => base(seed),
+            Budget::Short => 0,
             Budget::Converged => {
                 let stored = |c: &TrainConfig| self.find(c).map(|r| r.elbo_curve());
-                let stage = extension::settled(SEEDS, &base, stored).stage;
-                extension::at_stage(&base(seed), stage)
+                extension::settled(SEEDS, &base, stored).stage
             }
         }
     }
@@ -527,9 +532,25 @@ pub struct Curve {
     pub seconds_per_iteration: f64,
 }
 
+// ANCHOR: h3_config
+/// H3's run of destruction `d` and `seed` on `target`: both destructions at one stage,
+/// the later of the two stages they stopped at. Iterations to a level are then counted
+/// under one schedule (exploration decays over a fixed share of a run, and a stage
+/// spaces its evaluations by its length), not each under its own.
+pub fn h3_config(runs: &Runs, target: &str, d: Destruction, seed: u64) -> TrainConfig {
+    let base = |d: Destruction| move |s| runs.budget.config(target, H3_STEPS, d, s, runs.scale);
+    let stage = [Destruction::Fixed, Destruction::Learned]
+        .map(|d| runs.settled_stage(base(d)))
+        .into_iter()
+        .max()
+        .unwrap_or(0);
+    extension::at_stage(&base(d)(seed), stage)
+}
+// ANCHOR_END: h3_config
+
 /// H3's per-seed curves of a target and destruction.
 pub fn h3_curves(runs: &Runs, target: &str, d: Destruction) -> Vec<rules::ElboCurve> {
-    runs.seeds(|s| runs.config(target, H3_STEPS, d, s))
+    runs.seeds(|s| h3_config(runs, target, d, s))
         .iter()
         .map(|r| r.elbo_curve())
         .collect()
@@ -537,7 +558,7 @@ pub fn h3_curves(runs: &Runs, target: &str, d: Destruction) -> Vec<rules::ElboCu
 
 /// H3's mean ELBO curve of a target and destruction (seeds that diverged are left out).
 pub fn h3_curve(runs: &Runs, target: &str, d: Destruction) -> Curve {
-    let records = runs.seeds(|s| runs.config(target, H3_STEPS, d, s));
+    let records = runs.seeds(|s| h3_config(runs, target, d, s));
     let finished: Vec<&&RunRecord> = records
         .iter()
         .filter(|r| r.outcome.diverged.is_none())
