@@ -154,25 +154,23 @@ fn assert_fresh_log_weights_equal_log_z<K: DestructionProcess>() {
         let target = Gaussian::new(vec![0.0; D], vec![sigma; D]).with_log_z(c);
         // A mismatched target: the same check must then fail, so it is not vacuous.
         let wide = Gaussian::new(vec![0.0; D], vec![2.0 * sigma; D]).with_log_z(c);
-        {
-            for steps in [1, 2, 5, 10] {
-                let config = kernel(steps, sigma2, destruction);
-                let mut rng = seeded_rng(100 + steps as u64);
-                let forward = nets.generate(&config, 200, 0.0, &mut rng);
-                let exact = target.sample(200, &mut rng).unwrap();
-                let backward = nets.destroy(&config, &exact, &mut rng);
-                for (how, states) in [("generated", &forward), ("destroyed", &backward)] {
-                    let log_w = nets.log_weights(&config, &target, states);
-                    for &w in &log_w {
-                        assert!(
-                            (w - c).abs() < 1e-3,
-                            "σ² = {sigma2}, {destruction:?}, T = {steps}, {how}: log w = {w}, c = {c}"
-                        );
-                    }
-                    let off = nets.log_weights(&config, &wide, states);
-                    let spread = off.iter().fold(0.0f64, |m, &w| m.max((w - c).abs()));
-                    assert!(spread > 0.1, "a wrong target still gave log w ≈ c");
+        for steps in [1, 2, 5, 10] {
+            let config = kernel(steps, sigma2, destruction);
+            let mut rng = seeded_rng(100 + steps as u64);
+            let forward = nets.generate(&config, 200, 0.0, &mut rng);
+            let exact = target.sample(200, &mut rng).unwrap();
+            let backward = nets.destroy(&config, &exact, &mut rng);
+            for (how, states) in [("generated", &forward), ("destroyed", &backward)] {
+                let log_w = nets.log_weights(&config, &target, states);
+                for &w in &log_w {
+                    assert!(
+                        (w - c).abs() < 1e-3,
+                        "σ² = {sigma2}, {destruction:?}, T = {steps}, {how}: log w = {w}, c = {c}"
+                    );
                 }
+                let off = nets.log_weights(&config, &wide, states);
+                let spread = off.iter().fold(0.0f64, |m, &w| m.max((w - c).abs()));
+                assert!(spread > 0.1, "a wrong target still gave log w ≈ c");
             }
         }
     }

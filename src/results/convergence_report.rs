@@ -174,9 +174,10 @@ pub fn h3_runs(runs: &Runs) -> Vec<RunSpec> {
         if !pair.iter().all(|c| stopped(&c.settled(runs))) {
             continue;
         }
-        let common = pair.iter().map(|c| c.settled(runs).stage).max();
-        for c in pair {
-            if Some(c.settled(runs).stage) == common {
+        let stages: Vec<usize> = pair.iter().map(|c| c.settled(runs).stage).collect();
+        let common = stages.iter().max();
+        for (c, stage) in pair.iter().zip(&stages) {
+            if Some(stage) == common {
                 continue;
             }
             let d = match c.sampler {
