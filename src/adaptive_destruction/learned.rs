@@ -103,9 +103,9 @@ impl DestructionProcess for LearnedGaussian {
     /// TB / VarGrad for the generation side, plus the destruction's own loss: the
     /// destruction terms seen by the generation update come from the target copy `φ̄`
     /// (when on) and carry no gradient; the destruction update sees the generation terms
-    /// as constants. Summing the two losses gives each parameter group exactly its own
-    /// gradient in a single backward pass. Without the target copy (and without TLM) the
-    /// two are trained jointly on one `Δ`.
+    /// as constants. Summing the two losses gives each head exactly its own gradient in a
+    /// single backward pass (a shared trunk and `log Z` receive both). Without the target
+    /// copy (and without TLM) the two are trained jointly on one `Δ`.
     fn second_moment_loss<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>>(
         trainer: &Trainer<D, Dv, Self, P>,
         states: &States,
@@ -158,7 +158,7 @@ impl DestructionProcess for LearnedGaussian {
 
     // ANCHOR: update
     /// The destruction's own optimiser step, then the Polyak update of the target copy:
-    /// `φ̄ ← (1 − τ)φ̄ + τφ`.
+    /// `φ̄ ← (1 − ρ)φ̄ + ρφ`.
     fn update<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>>(
         trainer: &mut Trainer<D, Dv, Self, P>,
         grads: &Gradients<f32, Dv>,

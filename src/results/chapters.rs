@@ -102,11 +102,28 @@ pub fn provenance(runs: &[&RunRecord], scale: Scale) -> Provenance {
     }
 }
 
-pub fn footer(provenance: &Provenance, runs: usize) -> String {
+/// The provenance line under a chapter that reads `runs`, with the seeds they use.
+pub fn footer(provenance: &Provenance, runs: &[&RunRecord]) -> String {
+    let seeds: std::collections::BTreeSet<u64> =
+        runs.iter().map(|r| r.outcome.config.seed).collect();
+    let seeds = match (seeds.first(), seeds.last()) {
+        (Some(a), Some(b)) if a == b => format!("Seed {a}"),
+        (Some(a), Some(b)) if seeds.len() as u64 == b - a + 1 => {
+            format!("Seeds {a}–{b} for every configuration")
+        }
+        _ => format!(
+            "Seeds {}",
+            seeds
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
     format!(
-        "{} Seeds 0–{} for every configuration; {runs} runs, each on one thread; the wall time is their sum.\n",
+        "{} {seeds}; {} runs, each on one thread; the wall time is their sum.\n",
         provenance.to_markdown(),
-        SEEDS - 1
+        runs.len()
     )
 }
 
@@ -137,11 +154,14 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
         let name = super::claims::destruction_name(d);
         files.add(
             path(&format!("samples-{name}.svg")),
-            samples_figure(record, &format!("25GMM, T = 5, {name} destruction")),
+            samples_figure(
+                record,
+                &format!("25GMM, T = {DRAWN_STEPS}, {name} destruction"),
+            ),
         );
         used.push(record);
     }
-    let c = base_config("25gmm", 5, Destruction::Learned, 0, scale);
+    let c = base_config("25gmm", DRAWN_STEPS, Destruction::Learned, 0, scale);
     let metric = |r: &RunRecord, m: Metric| m.of(r).map_or("—".into(), |v| format!("{v:.3}"));
     let modes = |r: &RunRecord| {
         summary::modes_covered(r).map_or("—".into(), |(k, n)| format!("{k} of {n}"))
@@ -177,7 +197,7 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
     files.add(path("first-look.md"), findings::first_look(runs) + "\n");
     files.add(path("budget.md"), findings::budget(scale) + "\n");
     let provenance = provenance(&used, scale);
-    files.add(path("provenance.md"), footer(&provenance, used.len()));
+    files.add(path("provenance.md"), footer(&provenance, &used));
     files
 }
 
@@ -356,7 +376,7 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
             ),
         ]),
     );
-    files.add(path("provenance.md"), footer(&provenance, all.len()));
+    files.add(path("provenance.md"), footer(&provenance, &all));
     files.add(
         path("verdicts-across-budgets.md"),
         findings::verdicts_across_budgets(
@@ -439,7 +459,7 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
     );
     files.add(
         path("converged-provenance.md"),
-        footer(&provenance, records.len()),
+        footer(&provenance, &records),
     );
     files
 }

@@ -8,12 +8,12 @@ use super::claims::{
     converged_budget, diagnostic_variants, h7_cells, h7_config, parts_name, run_id, Budget,
     RunSpec, H1_STEPS, H7_PARTS, SEEDS, TARGETS,
 };
-use super::convergence::Convergence;
+use super::convergence::{convergence, Convergence};
 use super::decoupled_variances::h7_verdict;
-use super::extension::{at_stage, settled, Settled, EXTENSIONS};
+use super::extension::{at_stage, passes, settled, Settled, EXTENSIONS};
 use super::rules::ElboCurve;
 use super::summary::{
-    h1_verdict, h2_verdict, h3_config, h3_verdict, Runs, Verdict, H3_STEPS, H3_TARGETS,
+    h1_verdict, h2_verdict, h3_config, h3_stage, h3_verdict, Runs, Verdict, H3_STEPS, H3_TARGETS,
 };
 use super::sweep::RunRecord;
 use crate::plot::{self, Line};
@@ -123,6 +123,18 @@ impl Configuration {
         self.settled(runs).converged
     }
 
+    /// Whether its runs at `stage` (every seed stored) pass the criterion there: H3 also
+    /// reads a configuration at a later stage than the one it stopped at.
+    pub fn converged_at(&self, runs: &Runs, stage: usize) -> bool {
+        let curves: Option<Vec<ElboCurve>> = (0..SEEDS)
+            .map(|s| runs.find(&at_stage(&self.base(runs, s), stage)))
+            .map(|r| r.map(|r| r.elbo_curve()))
+            .collect();
+        curves
+            .and_then(|curves| convergence(&curves))
+            .is_some_and(|c| passes(&c, stage))
+    }
+
     /// The runs of the extension this configuration is in, if any: every seed at that
     /// stage (the sweep skips those already stored).
     pub fn extension_runs(&self, runs: &Runs) -> Vec<RunSpec> {
@@ -151,6 +163,14 @@ pub fn extension_runs(runs: &Runs) -> Vec<RunSpec> {
         .collect();
     specs.extend(h3_runs(runs));
     specs
+}
+
+/// Whether a configuration ended because a seed diverged at the stage it stopped at.
+fn lost_a_seed(settled: &Settled) -> bool {
+    settled
+        .convergence
+        .as_ref()
+        .map_or(stopped(settled), |c| c.finished < c.seeds)
 }
 
 /// Whether a configuration has stopped: every seed of its first stage stored, and no
@@ -291,16 +311,7 @@ pub fn convergence_table(runs: &Runs) -> String {
             ),
             None => (dash(), dash(), dash()),
         };
-        let verdict = match (&settled.convergence, settled.extending) {
-            (_, Some(stage)) => format!(
-                "**no**; extending to {} iterations",
-                c.base(runs, 0).iterations << stage
-            ),
-            (Some(_), None) if settled.converged => "yes".into(),
-            (Some(_), None) => "**no**".into(),
-            (None, None) if stored.len() < SEEDS as usize => "pending".into(),
-            (None, None) => "**no** (diverged)".into(),
-        };
+        let verdict = converged_cell(&settled, c.base(runs, 0).iterations);
         out.push_str(&format!(
             "| {} | {} | {} | {} | {seeds} | {final_cell} | {drift} | {tolerance} | {se} | {verdict} |\n",
             c.target,
@@ -310,6 +321,20 @@ pub fn convergence_table(runs: &Runs) -> String {
         ));
     }
     out
+}
+
+/// The "converged" cell of a configuration whose first stage runs `iterations`: yes
+/// (and by which test), no (and why it stopped), or what it waits for.
+fn converged_cell(settled: &Settled, iterations: usize) -> String {
+    match (&settled.convergence, settled.extending) {
+        (_, Some(stage)) => format!("**no**; extending to {} iterations", iterations << stage),
+        (Some(v), None) if settled.converged && v.converged => "yes".into(),
+        (Some(_), None) if settled.converged => "yes (drift within 2 standard errors)".into(),
+        (Some(v), None) if v.finished < v.seeds => "**no** (a seed diverged; not extended)".into(),
+        (Some(_), None) => "**no**".into(),
+        (None, None) if settled.stored < SEEDS as usize => "pending".into(),
+        (None, None) => "**no** (diverged)".into(),
+    }
 }
 
 /// Whether every configuration has stopped (its first stage stored, and no extension
@@ -340,7 +365,7 @@ pub fn convergence_summary(runs: &Runs) -> String {
         })
         .collect();
     let converged = settled.iter().filter(|s| s.converged).count();
-    let diverged = settled.iter().filter(|s| s.convergence.is_none()).count();
+    let diverged = settled.iter().filter(|s| lost_a_seed(s)).count();
     let failed = settled.len() - converged - diverged;
     format!(
         "{converged} of {} configurations converged ({}). {failed} did not converge within {EXTENSIONS} extensions, and {diverged} lost a seed to divergence, which ends a configuration.\n",
@@ -372,16 +397,40 @@ pub fn converged_verdicts(runs: &Runs) -> Option<Vec<Verdict>> {
         h2_verdict(runs).decided_on_converged(&unconverged(runs, |c| {
             (c.steps == 5 && method(c)) || (c.steps == 20 && c.sampler == Sampler::Fixed)
         })),
-        h3_verdict(runs).decided_on_converged(&unconverged(runs, |c| {
-            c.steps == H3_STEPS && H3_TARGETS.contains(&c.target) && method(c)
-        })),
+        h3_verdict(runs).decided_on_converged(&h3_unconverged(runs)),
+        // H7 is decided by the decoupled and tied arms; the single-part arms are reported.
         h7_verdict(runs).decided_on_converged(&unconverged(runs, |c| {
             h7_cells(runs.scale).contains(&(c.target, c.steps))
-                && matches!(c.sampler, Sampler::Learned(_))
+                && matches!(
+                    c.sampler,
+                    Sampler::Learned(
+                        LearnedParts::MeanAndVariance | LearnedParts::MeanTiedVariance
+                    )
+                )
         })),
     ])
 }
 // ANCHOR_END: converged_verdicts
+
+/// H3's configurations that have not converged, where they stopped or at the stage H3
+/// reads them (the later of its two destructions' stages), named with that stage.
+fn h3_unconverged(runs: &Runs) -> Vec<String> {
+    let mut names = Vec::new();
+    for c in configurations(runs) {
+        if c.steps != H3_STEPS || !H3_TARGETS.contains(&c.target) || !c.sampler.is_fixed_or_method()
+        {
+            continue;
+        }
+        let stage = h3_stage(runs, c.target);
+        if !c.converged(runs) {
+            names.push(c.label());
+        } else if !c.converged_at(runs, stage) {
+            let iterations = at_stage(&c.base(runs, 0), stage).iterations;
+            names.push(format!("{} at {iterations} iterations", c.label()));
+        }
+    }
+    names
+}
 
 /// The seed-mean ELBO curve of `c` over its stored, finished seeds.
 fn mean_line(runs: &Runs, c: &Configuration, label: String) -> Line {
@@ -537,6 +586,42 @@ mod tests {
         }
     }
 
+    /// The table's "converged" cell names the test a configuration passed and why one
+    /// that failed stopped.
+    #[test]
+    fn the_converged_cell_says_how_and_why() {
+        let measured = |drift: f64, finished: usize| Convergence {
+            finished,
+            seeds: 5,
+            drift,
+            tolerance: 0.1,
+            converged: finished == 5 && drift.abs() <= 0.1,
+            drift_se: 0.2,
+        };
+        let at = |stage, v: Convergence, extending| Settled {
+            stage,
+            stored: 5,
+            converged: passes(&v, stage),
+            convergence: Some(v),
+            extending,
+        };
+        let cell = |s: Settled| converged_cell(&s, 10_000);
+        assert_eq!(cell(at(0, measured(0.05, 5), None)), "yes");
+        assert_eq!(
+            cell(at(1, measured(0.3, 5), None)),
+            "yes (drift within 2 standard errors)"
+        );
+        assert_eq!(cell(at(2, measured(0.5, 5), None)), "**no**");
+        assert_eq!(
+            cell(at(0, measured(0.05, 4), None)),
+            "**no** (a seed diverged; not extended)"
+        );
+        assert_eq!(
+            cell(at(0, measured(0.5, 5), Some(1))),
+            "**no**; extending to 20000 iterations"
+        );
+    }
+
     /// The learned sampler that H3 reads on 25GMM.
     fn h3_learned(c: &Configuration) -> bool {
         c.target == "25gmm"
@@ -583,7 +668,7 @@ mod tests {
         for (seed, config) in (0..SEEDS).zip(called) {
             records.push(record(config, seed, 0.0));
         }
-        let runs = Runs::of_budget(records, scale, Budget::Converged);
+        let runs = Runs::of_budget(records.clone(), scale, Budget::Converged);
         assert!(complete(&runs));
         let (stored, all) = progress(&runs);
         assert_eq!(stored, all);
@@ -595,5 +680,115 @@ mod tests {
         for d in [Destruction::Fixed, Destruction::Learned] {
             assert_eq!(h3_config(&runs, "40gmm", d, 3), gmm40(d));
         }
+        let h3 = |runs: &Runs| converged_verdicts(runs).unwrap().remove(2);
+        assert!(
+            !h3(&runs).evidence.contains("Not converged"),
+            "{:?}",
+            h3(&runs)
+        );
+        // The fixed sampler converged at its own stage; if its runs at the later stage,
+        // which H3 reads, are still climbing, H3 is not decided.
+        let rising: Vec<RunRecord> = records
+            .into_iter()
+            .map(
+                |r| match r.outcome.config == at_stage(&fixed_base(r.outcome.config.seed), 1) {
+                    true => {
+                        let seed = r.outcome.config.seed;
+                        record(r.outcome.config, seed, 0.1)
+                    }
+                    false => r,
+                },
+            )
+            .collect();
+        let runs = Runs::of_budget(rising, scale, Budget::Converged);
+        assert!(complete(&runs));
+        let verdict = h3(&runs);
+        assert_eq!(verdict.outcome, crate::report::Outcome::NotDecided);
+        let expected = format!(
+            "Not converged: 25gmm T = {H3_STEPS} fixed at {} iterations.",
+            at_stage(&fixed_base(0), 1).iterations
+        );
+        assert!(
+            verdict.evidence.ends_with(&expected),
+            "{}",
+            verdict.evidence
+        );
+    }
+
+    /// Every configuration flat (converged at the first stage) except those `rising`
+    /// picks, which climb at every stage and so never converge; `diverged` picks those
+    /// whose seed 0 diverges at the first stage.
+    fn sweep_of(
+        rising: impl Fn(&Configuration) -> bool,
+        diverged: impl Fn(&Configuration) -> bool,
+    ) -> Runs {
+        let scale = Scale::Quick;
+        let empty = Runs::of_budget(Vec::new(), scale, Budget::Converged);
+        let mut records = Vec::new();
+        for c in configurations(&empty) {
+            let stages = if rising(&c) { EXTENSIONS } else { 0 };
+            for stage in 0..=stages {
+                for seed in 0..SEEDS {
+                    let slope = if rising(&c) { 0.1 } else { 0.0 };
+                    let mut r = record(at_stage(&c.base(&empty, seed), stage), seed, slope);
+                    if seed == 0 && diverged(&c) {
+                        r.outcome.diverged = Some(crate::sampling_without_data::train::Diverged {
+                            iteration: 10,
+                            what: "loss".into(),
+                        });
+                    }
+                    records.push(r);
+                }
+            }
+        }
+        Runs::of_budget(records, scale, Budget::Converged)
+    }
+
+    fn h7_arm(c: &Configuration, parts: LearnedParts) -> bool {
+        c.target == "25gmm" && c.steps == 5 && c.sampler == Sampler::Learned(parts)
+    }
+
+    /// H7 is decided by its decoupled and tied arms: a single-part arm that never
+    /// converges is reported but does not hold the verdict back; a tied arm that lost a
+    /// seed to divergence does, and the table and the summary say why it stopped.
+    #[test]
+    fn h7_waits_for_its_deciding_arms_and_a_diverged_seed_ends_a_configuration() {
+        let h7 = |runs: &Runs| converged_verdicts(runs).unwrap().remove(3);
+        let runs = sweep_of(|c| h7_arm(c, LearnedParts::MeanOnly), |_| false);
+        assert!(complete(&runs));
+        assert!(
+            !h7(&runs).evidence.contains("Not converged"),
+            "{:?}",
+            h7(&runs)
+        );
+        assert!(convergence_summary(&runs)
+            .contains("1 did not converge within 2 extensions, and 0 lost a seed"));
+
+        let runs = sweep_of(|_| false, |c| h7_arm(c, LearnedParts::MeanTiedVariance));
+        assert!(complete(&runs));
+        let verdict = h7(&runs);
+        assert_eq!(verdict.outcome, crate::report::Outcome::NotDecided);
+        assert!(
+            verdict
+                .evidence
+                .ends_with("Not converged: 25gmm T = 5 learned (tied)."),
+            "{}",
+            verdict.evidence
+        );
+        let table = convergence_table(&runs);
+        let row = table
+            .lines()
+            .find(|l| l.starts_with("| 25gmm | 5 | learned (tied) |"))
+            .unwrap();
+        assert!(
+            row.ends_with("| **no** (a seed diverged; not extended) |"),
+            "{row}"
+        );
+        assert!(
+            convergence_summary(&runs)
+                .contains("0 did not converge within 2 extensions, and 1 lost a seed"),
+            "{}",
+            convergence_summary(&runs)
+        );
     }
 }

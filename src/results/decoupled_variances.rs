@@ -83,10 +83,14 @@ pub fn h7_verdict(runs: &Runs) -> Verdict {
         .into_iter()
         .flat_map(|other| pairs(runs, other))
         .collect();
+    let cells: Vec<String> = h7_cells(runs.scale)
+        .into_iter()
+        .map(|(target, steps)| format!("{target} T = {steps}"))
+        .collect();
     Verdict::new(
         "H7",
         "Decoupling the destruction's variance from the generation's is what helps.",
-        format!("Reproduced if the learned destruction with decoupled mean and variance has a smaller ELBO gap than the same destruction with its variance tied to the generation's in ≥ {} of {} paired seeds in every cell (25GMM and Manywell, T = 5 and 10); partly if in some cells. The mean-only and variance-only arms are reported, not decided on.", rules::ROBUST_WINS, super::claims::SEEDS),
+        format!("Reproduced if the learned destruction with decoupled mean and variance has a smaller ELBO gap than the same destruction with its variance tied to the generation's in ≥ {} of {} paired seeds in every cell ({}); partly if in some cells. The mean-only and variance-only arms are reported, not decided on.", rules::ROBUST_WINS, super::claims::SEEDS, cells.join(", ")),
         rules::h7_rule(&pairs(runs, LearnedParts::MeanTiedVariance), &parts),
     )
 }

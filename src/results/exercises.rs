@@ -19,7 +19,7 @@ pub fn elbo_gap_of_gaussian_log_weights(v: f64) -> f64 {
 // ANCHOR: exercise_log_mean_exp
 /// "Scaling up", exercise 1: `log Z ≈ log mean_i r(z_i)` over prior draws `z_i`, from the
 /// log-rewards (the crate's stable `log_mean_exp`), with its standard error by the delta
-/// method: `se(mean) / mean`, computed on the rewards scaled by their largest value.
+/// method: `se(mean) / mean`, computed on the rewards divided by their mean.
 pub fn log_mean_exp_with_se(log_values: &[f64]) -> (f64, f64) {
     let n = log_values.len() as f64;
     let estimate = log_mean_exp(&Array1::from(log_values.to_vec()));

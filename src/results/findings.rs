@@ -199,12 +199,19 @@ pub fn h4_findings(runs: &Runs) -> String {
     };
     let steps: Vec<String> = h4.iter().map(|s| s.to_string()).collect();
     let steps = and_list(&steps);
+    // "pis at every T" rather than "pis, pis and pis".
+    let per_step = |names: Vec<String>| match names.split_first() {
+        Some((first, rest)) if names.len() > 1 && rest.iter().all(|n| n == first) => {
+            format!("{first} at every T")
+        }
+        _ => and_list(&names),
+    };
     let mut out = format!(
         "At T = {steps}, the smallest mean ELBO gap belongs to {}; the largest mean EUBO gap to {}; the largest mean W2 to {}; the fewest modes covered on average to {}.\n\n",
-        and_list(&extreme(Metric::ElboGap, true)),
-        and_list(&extreme(Metric::EuboGap, false)),
-        and_list(&extreme(Metric::W2, false)),
-        and_list(&extreme(Metric::ModesCovered, true)),
+        per_step(extreme(Metric::ElboGap, true)),
+        per_step(extreme(Metric::EuboGap, false)),
+        per_step(extreme(Metric::W2, false)),
+        per_step(extreme(Metric::ModesCovered, true)),
     );
     let values = |o: Objective, t: usize, m: Metric| {
         runs.values(m, |s| objective_config(o, t, s, runs.scale))
@@ -262,9 +269,13 @@ pub fn h5_findings(runs: &Runs) -> String {
     let mut out = format!(
         "The full method's mean ELBO gap is {m:.3}, with a seed-std of {s:.3}. Each variant against it:\n\n"
     );
-    for ((name, variant), (_, config)) in samplers.iter().zip(&configs).skip(1) {
+    for (i, ((name, variant), (_, config))) in samplers.iter().zip(&configs).enumerate().skip(1) {
         if *config == configs[0].1 {
             out.push_str(&format!("- **{name}** is the full method itself.\n"));
+            continue;
+        }
+        if let Some((same, _)) = configs[1..i].iter().find(|(_, c)| c == config) {
+            out.push_str(&format!("- **{name}** is the same runs as **{same}**.\n"));
             continue;
         }
         let v = mean_of(variant, Metric::ElboGap).unwrap_or(f64::INFINITY);
@@ -349,7 +360,7 @@ pub fn budget(scale: Scale) -> String {
     let (reference, _) = crate::sampling_without_data::experiment::configs(scale, 0);
     let ratio = (reference.iterations * reference.batch) as f64 / (c.iterations * c.batch) as f64;
     format!(
-        "Every run trains for {} iterations at batch {}: {ratio:.0}× fewer sampled trajectories than the single sampler of chapter \"Sampling without data\" ({} iterations at batch {}). No convergence criterion has been applied to these runs, so we do not know that they have converged: the verdicts of this short sweep describe samplers at this budget, not converged ones, and a longer budget can change a verdict, not only sharpen it. The convergence sweep at the end of chapter \"Results\" runs H1–H3 again, with a criterion.",
+        "Every run trains for {} iterations at batch {}: {ratio:.0}× fewer sampled trajectories than the single sampler of chapter \"Sampling without data\" ({} iterations at batch {}). No convergence criterion has been applied to these runs, so we do not know that they have converged: the verdicts of this short sweep describe samplers at this budget, not converged ones, and a longer budget can change a verdict, not only sharpen it. The convergence sweep, the last section of chapter \"Results\", runs H1–H3 again with a convergence criterion, and adds H7.",
         c.iterations, c.batch, reference.iterations, reference.batch
     )
 }
@@ -370,7 +381,7 @@ pub fn converged_progress(
     let so_far = match all - first {
         0 => format!("The convergence sweep has stored {stored} of its {first} first-stage runs ({hours})."),
         extended => format!(
-            "The convergence sweep has stored {stored} of the {all} runs it has called for so far: {first} at the convergence budget, and {extended} in extensions: of the configurations that did not converge, and of H3's two destructions to one stage ({hours})."
+            "The convergence sweep has called for {all} runs so far ({first} at the convergence budget, and {extended} in extensions of the configurations that did not converge and of H3's two destructions to one stage) and has stored {stored} of them ({hours})."
         ),
     };
     let status = if complete {

@@ -538,13 +538,18 @@ pub struct Curve {
 /// under one schedule (exploration decays over a fixed share of a run, and a stage
 /// spaces its evaluations by its length), not each under its own.
 pub fn h3_config(runs: &Runs, target: &str, d: Destruction, seed: u64) -> TrainConfig {
+    let base = runs.budget.config(target, H3_STEPS, d, seed, runs.scale);
+    extension::at_stage(&base, h3_stage(runs, target))
+}
+
+/// The stage H3 reads on `target`: the later of the two its destructions stopped at.
+pub fn h3_stage(runs: &Runs, target: &str) -> usize {
     let base = |d: Destruction| move |s| runs.budget.config(target, H3_STEPS, d, s, runs.scale);
-    let stage = [Destruction::Fixed, Destruction::Learned]
+    [Destruction::Fixed, Destruction::Learned]
         .map(|d| runs.settled_stage(base(d)))
         .into_iter()
         .max()
-        .unwrap_or(0);
-    extension::at_stage(&base(d)(seed), stage)
+        .unwrap_or(0)
 }
 // ANCHOR_END: h3_config
 

@@ -8,7 +8,7 @@ use crate::adaptive_destruction::training::train_builtin;
 use crate::progress::Progress;
 use crate::run_store::{Keyed, RunStore};
 use crate::sampling_without_data::targets::{
-    mean_pairwise_distance, BuiltinTarget, LatentClassifier,
+    mean_pairwise_distance, BuiltinTarget, LatentClassifier, DIVERSITY_SAMPLES,
 };
 use crate::sampling_without_data::training_run::RunOutcome;
 use serde::{Deserialize, Serialize};
@@ -156,7 +156,7 @@ fn run_record(spec: &RunSpec, engine: String) -> Result<RunRecord, String> {
             Some(LatentMetrics {
                 mean_log_reward: task.log_reward(z).mean().unwrap_or(f64::NAN),
                 precision: hits as f64 / classes.len() as f64,
-                diversity: mean_pairwise_distance(&task.decode(z), 500),
+                diversity: mean_pairwise_distance(&task.decode(z), DIVERSITY_SAMPLES),
             })
         }
         _ => None,

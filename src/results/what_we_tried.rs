@@ -189,12 +189,12 @@ pub fn findings(
     };
     let level = names(&|t| !elbo(&t.against_fixed).robust_loss());
     let conclusion = if level == "none" {
-        "No single change we tried brings the learned destruction level with the fixed one: within what we varied, the shortfall is the method's as we reconstructed it, not one setting of ours."
+        "No single change we tried ends the learned destruction's robust deficit against the fixed one: within what we varied, the shortfall is the method's as we reconstructed it, not one setting of ours."
     } else {
-        "At least part of the method's shortfall here is a setting of our reconstruction, not the method."
+        "Part of the method's shortfall here may then be a setting of our reconstruction rather than the method: a single change ends its robust deficit, though not behind is not yet level."
     };
     let mut out = format!(
-        "The method is behind the fixed destruction on the ELBO gap ({}). Against the method, a smaller ELBO gap in ≥ {robust} of {SEEDS} paired seeds: {}; a larger one: {}. Still behind the fixed destruction in ≥ {robust} of {SEEDS} paired seeds: {}; level with it or ahead: {level}. {conclusion}",
+        "The method is behind the fixed destruction on the ELBO gap ({}). Against the method, a smaller ELBO gap in ≥ {robust} of {SEEDS} paired seeds: {}; a larger one: {}. Still behind the fixed destruction in ≥ {robust} of {SEEDS} paired seeds: {}; no longer behind it in that many: {level}. {conclusion}",
         method.describe(),
         names(&|t| elbo(&t.against_method).robust_win()),
         names(&|t| elbo(&t.against_method).robust_loss()),

@@ -6,7 +6,7 @@ use crate::results::chapters::{footer, provenance};
 use crate::results::claims::{self, Claim};
 use crate::results::sweep::RunRecord;
 use crate::results::{findings, summary, summary::Runs};
-use crate::sampling_without_data::targets::LatentClassifier;
+use crate::sampling_without_data::targets::{LatentClassifier, DIVERSITY_SAMPLES};
 
 pub const SCALING_UP: &str = "scaling-up";
 
@@ -35,6 +35,7 @@ pub fn scaling_up_files(runs: &Runs) -> GeneratedFiles {
         ),
         ("decoded_dim", LatentClassifier::OUTPUT.to_string()),
         ("hidden", LatentClassifier::HIDDEN.to_string()),
+        ("diversity_samples", DIVERSITY_SAMPLES.to_string()),
         ("outcome", verdict.outcome.word().to_string()),
     ];
     // A reference for the ELBO: log Z by plain Monte Carlo over the prior.
@@ -48,6 +49,6 @@ pub fn scaling_up_files(runs: &Runs) -> GeneratedFiles {
         ));
     }
     files.add(path("numbers.md"), anchored_numbers(&numbers));
-    files.add(path("provenance.md"), footer(&provenance, used.len()));
+    files.add(path("provenance.md"), footer(&provenance, &used));
     files
 }

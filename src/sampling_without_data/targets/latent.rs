@@ -40,6 +40,7 @@ impl LatentClassifier {
     /// Seed of the decoder's and classifier's weights (the same for every run).
     pub const WEIGHT_SEED: u64 = 2025;
 
+    // ANCHOR: latent_weights
     /// The task with latent dimension `k`, classifier temperature `β = 0.25`.
     /// Introduced in chapter "Scaling up".
     pub fn new(k: usize) -> Self {
@@ -74,6 +75,7 @@ impl LatentClassifier {
             temperature: 0.25,
         }
     }
+    // ANCHOR_END: latent_weights
 
     /// `g(z)` for every row of `z`.
     pub fn decode(&self, z: &Array2<f32>) -> Array2<f32> {
@@ -166,6 +168,10 @@ impl Target for LatentClassifier {
         prior + log_reward
     }
 }
+
+/// How many of a sampler's samples its diversity is measured on (the pairs grow as the
+/// square of the count).
+pub const DIVERSITY_SAMPLES: usize = 500;
 
 // ANCHOR: mean_pairwise_distance
 /// Mean pairwise Euclidean distance between the rows of `x` (the first `max_rows`).

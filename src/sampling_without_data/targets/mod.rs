@@ -11,7 +11,7 @@ mod manywell;
 pub use funnel::Funnel;
 pub use gaussian::Gaussian;
 pub use gmm::Gmm;
-pub use latent::{mean_pairwise_distance, LatentClassifier};
+pub use latent::{mean_pairwise_distance, LatentClassifier, DIVERSITY_SAMPLES};
 pub use manywell::Manywell;
 
 use super::Target;
