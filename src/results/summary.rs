@@ -605,7 +605,7 @@ pub fn h3_table(runs: &Runs) -> String {
         let level = h3.level().unwrap_or(f64::NAN);
         let (f, l) = h3.reached();
         let at = |i: Option<usize>, c: &Curve| match i {
-            Some(i) => format!("{i} its ({:.0} s)", i as f64 * c.seconds_per_iteration),
+            Some(i) => format!("{i} its ({:.1} s)", i as f64 * c.seconds_per_iteration),
             None => "not reached".into(),
         };
         out.push_str(&format!(
