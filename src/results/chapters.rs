@@ -192,6 +192,7 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
             ("fixed_modes", modes(used[0])),
             ("learned_modes", modes(used[1])),
             ("mode_share", format!("{}", 100.0 * summary::MODE_SHARE)),
+            ("steps", DRAWN_STEPS.to_string()),
         ]),
     );
     files.add(path("first-look.md"), findings::first_look(runs) + "\n");

@@ -374,6 +374,8 @@ pub const H4_OBJECTIVES: [Objective; 4] = [
 ];
 /// Latent dimensions of H6.
 pub const H6_LATENTS: [&str; 2] = ["latent-16", "latent-32"];
+/// Steps of H6's samplers.
+pub const H6_STEPS: usize = 10;
 
 /// H4's run of `objective` at `steps` (learned destruction on 25GMM). Reverse KL is
 /// on-policy, so it runs without exploration and replay.
@@ -445,7 +447,7 @@ pub fn runs(claims: &[Claim], scale: Scale) -> Vec<RunSpec> {
                 Claim::H6 => {
                     for target in H6_LATENTS {
                         for d in both {
-                            add(RunSpec::new(base_config(target, 10, d, seed, scale)));
+                            add(RunSpec::new(base_config(target, H6_STEPS, d, seed, scale)));
                         }
                     }
                 }

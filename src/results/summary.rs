@@ -3,7 +3,7 @@
 
 use super::claims::{
     base_config, destruction_name, h4_steps, objective_config, objective_name, run_id,
-    stability_variants, Budget, H1_STEPS, H4_OBJECTIVES, H6_LATENTS, SEEDS, TARGETS,
+    stability_variants, Budget, H1_STEPS, H4_OBJECTIVES, H6_LATENTS, H6_STEPS, SEEDS, TARGETS,
 };
 use super::extension;
 use super::rules::{self, Decision, H2Target, H3Target, H4aSteps, Pair, Paired, Sampler};
@@ -776,12 +776,13 @@ pub fn h6_table(runs: &Runs) -> String {
     let metrics = rules::H6_METRICS;
     let mut out = table_header(&["task", "destruction"], &metrics, &[]);
     for target in H6_LATENTS {
-        let fixed = |s| base_config(target, 10, Destruction::Fixed, s, runs.scale);
+        let fixed = |s| base_config(target, H6_STEPS, Destruction::Fixed, s, runs.scale);
         for d in [Destruction::Fixed, Destruction::Learned] {
             let cells: Vec<String> = metrics
                 .iter()
                 .map(|&m| {
-                    let values = runs.values(m, |s| base_config(target, 10, d, s, runs.scale));
+                    let values =
+                        runs.values(m, |s| base_config(target, H6_STEPS, d, s, runs.scale));
                     let base = (d == Destruction::Learned).then(|| runs.values(m, fixed));
                     cell(m, &values, base.as_ref(), 0)
                 })
@@ -803,7 +804,7 @@ pub fn h6_pairs(runs: &Runs) -> Vec<Pair> {
         .map(|&target| {
             let at = |d| {
                 sampler(runs, &rules::H6_METRICS, |s| {
-                    base_config(target, 10, d, s, runs.scale)
+                    base_config(target, H6_STEPS, d, s, runs.scale)
                 })
             };
             Pair {

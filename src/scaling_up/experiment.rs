@@ -36,6 +36,7 @@ pub fn scaling_up_files(runs: &Runs) -> GeneratedFiles {
         ("decoded_dim", LatentClassifier::OUTPUT.to_string()),
         ("hidden", LatentClassifier::HIDDEN.to_string()),
         ("diversity_samples", DIVERSITY_SAMPLES.to_string()),
+        ("steps", claims::H6_STEPS.to_string()),
         ("outcome", verdict.outcome.word().to_string()),
     ];
     // A reference for the ELBO: log Z by plain Monte Carlo over the prior.
