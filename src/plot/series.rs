@@ -1,14 +1,17 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Colours of successive series.
-const PALETTE: [RGBColor; 6] = [
+/// Colours of successive series (eight, so that the largest panel, eight lines, repeats
+/// none).
+const PALETTE: [RGBColor; 8] = [
     RGBColor(150, 150, 150),
     RGBColor(200, 60, 40),
     RGBColor(40, 90, 150),
     RGBColor(60, 140, 60),
     RGBColor(230, 150, 30),
     RGBColor(130, 70, 160),
+    RGBColor(20, 160, 170),
+    RGBColor(30, 30, 30),
 ];
 
 /// One line of a [`draw_lines`] chart: points `(x, mean, std)`; a whisker of ±std is
