@@ -347,7 +347,7 @@ fn adams_first_step_moves_every_parameter_by_the_learning_rate() {
 
 #[test]
 fn exercise_density_share_vanishes_without_a_density_and_grows_with_kappa() {
-    let sigmas = [0.1, 0.3, 0.7, 2.0];
+    let sigmas = [0.1, 0.3, 0.5, 0.7, 2.0];
     assert!(density_share(0.0, &sigmas, 100, 2)
         .iter()
         .all(|&s| s < 1e-20));
@@ -359,8 +359,14 @@ fn exercise_density_share_vanishes_without_a_density_and_grows_with_kappa() {
         "{two:?}"
     );
     assert!(two[0] < 0.05);
+    // A sharper density peaks higher, and at a smaller σ: the noise that blurs the angle
+    // shrinks with the density's angular width.
     assert!(
         eight[argmax(&eight)] > two[argmax(&two)],
+        "{eight:?} vs {two:?}"
+    );
+    assert!(
+        sigmas[argmax(&eight)] < sigmas[argmax(&two)],
         "{eight:?} vs {two:?}"
     );
 }

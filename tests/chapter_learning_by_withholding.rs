@@ -389,6 +389,12 @@ fn exercise_solutions_hold() {
     );
     let a = any_order(&Quirky, &s);
     assert!((a.bound - bound).abs() < 1e-12 && (a.mixture - mixture).abs() < 1e-12);
+    // The gap is log(AM/GM) of the two orders' joints: zero when they agree (0.5 × 0.4 =
+    // 0.25 × 0.8), log(0.25/0.2) when they are 0.1 and 0.4.
+    let (bound, mixture) = two_token_bound_and_mixture(0.5, 0.4, 0.25, 0.8);
+    assert!((bound - mixture).abs() < 1e-12);
+    let (bound, mixture) = two_token_bound_and_mixture(0.5, 0.2, 0.5, 0.8);
+    assert!((bound - mixture - (0.25f64 / 0.2).ln()).abs() < 1e-12);
     // 3: distinct views, counted from the schemes' own samplers.
     let sentence = [0, 1, 2, 3, 4, 5];
     let mut rng = seeded_rng(4);

@@ -12,7 +12,7 @@ use serde::Serialize;
 /// Introduced in chapter "Collapse and refine".
 pub const SV_THRESHOLD: f64 = 0.5;
 
-/// A denoiser `D: R^D → R^D` at one noise level, with its Jacobian (row-major `D × D`).
+/// A denoiser `f: R^D → R^D` at one noise level, with its Jacobian (row-major `D × D`).
 /// Introduced in chapter "Collapse and refine".
 pub trait Denoiser {
     fn dim(&self) -> usize;
@@ -28,9 +28,9 @@ pub struct Metrics {
     pub trace: f64,
     /// Mean number of singular values of `J` above [`SV_THRESHOLD`].
     pub rank: f64,
-    /// Excess error over the Bayes denoiser in units of σ², `E‖D − D*‖² / σ²`.
+    /// Excess error over the Bayes denoiser in units of σ², `E‖f − f*‖² / σ²`.
     pub excess: f64,
-    /// `mean dist(D(y), M) / mean dist(y, M)`: 0 when fully collapsed, 1 when untouched.
+    /// `mean dist(f(y), M) / mean dist(y, M)`: 0 when fully collapsed, 1 when untouched.
     pub collapse_ratio: f64,
     /// Mean `tr(P_⊥ J)`: the part of the trace in the `D − 2` flat normal directions.
     pub normal_trace: f64,
@@ -48,11 +48,11 @@ pub struct EvalSet {
     pub sigma: f64,
     pub x_0: Vec<Vec<f64>>,
     pub y: Vec<Vec<f64>>,
-    /// `D*(y)` for each test point.
+    /// `f*(y)` for each test point.
     pub bayes: Vec<Vec<f64>>,
-    /// `E‖D* − x_0‖² / σ²`, the Bayes error in units of σ².
+    /// `E‖f* − x_0‖² / σ²`, the Bayes error in units of σ².
     pub bayes_error: f64,
-    /// The geometry-only oracle's excess `E‖D_geo − D*‖² / σ²`: what density knowledge buys.
+    /// The geometry-only oracle's excess `E‖f_geo − f*‖² / σ²`: what density knowledge buys.
     pub geometry_excess: f64,
 }
 
@@ -94,7 +94,7 @@ impl EvalSet {
     }
 
     /// The metrics of `denoiser`. The excess uses Pythagoras,
-    /// `E‖D − x_0‖² − E‖D* − x_0‖² = E‖D − D*‖²` (because `D* = E(x_0 | y)`), which has
+    /// `E‖f − x_0‖² − E‖f* − x_0‖² = E‖f − f*‖²` (because `f* = E(x_0 | y)`), which has
     /// no `x_0` noise in it.
     pub fn evaluate(&self, denoiser: &impl Denoiser) -> Metrics {
         let d = self.circle.d;

@@ -28,6 +28,10 @@ pub fn uniform_circle_trace(r: f64, sigma: f64) -> f64 {
 /// Exercise 2. The residual MLP and a bottleneck denoiser `dec(A x + b)` (latent
 /// dimension 2) trained side by side at σ on a circle in `R^d`, same width, same steps,
 /// same evaluation points; returns both logs and the geometry-only excess.
+/// The residual network is the one that depends on `d`: it starts at `tr J = d` and must
+/// unlearn the `d − 2` normal directions, while the bottleneck's Jacobian has rank at
+/// most 2 from its first step, so its `tr J` at step 100 is below 2 whatever `d` is, and
+/// at the same budget it ends with the smaller excess (the test asserts both at `d = 64`).
 /// Introduced in chapter "Collapse and refine".
 pub fn bottleneck_against_residual(
     d: usize,
@@ -53,7 +57,10 @@ pub fn bottleneck_against_residual(
 // ANCHOR: exercise_kappa
 /// Exercise 3. The density's share of the error (the geometry-only oracle's excess over
 /// Bayes, in units of σ²) at each σ for a circle with concentration κ: zero for κ = 0,
-/// where the geometry-only oracle *is* the Bayes denoiser.
+/// where the angle is uniform and the geometry-only oracle *is* the Bayes denoiser. A
+/// sharper density peaks higher and at a smaller σ (the test checks both for κ = 2 and 8
+/// on a grid of σ): the density matters most when the noise is comparable to its angular
+/// width, and a sharper density is narrower.
 /// Introduced in chapter "Collapse and refine".
 pub fn density_share(kappa: f64, sigmas: &[f64], points: usize, seed: u64) -> Vec<f64> {
     let circle = Circle::random(16, kappa, 5);

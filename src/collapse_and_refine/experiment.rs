@@ -4,7 +4,7 @@
 //! the runs.
 
 use super::circle::Circle;
-use super::evaluation::{EvalSet, SV_THRESHOLD};
+use super::evaluation::{EvalSet, Metrics, SV_THRESHOLD};
 use super::mlp::Mlp;
 use super::oracle::{AnglePrior, BayesDenoiser};
 use super::training::{log_steps, train_logged, LogPoint, TrainConfig};
@@ -125,7 +125,7 @@ pub struct NoiseLevelRow {
     pub sigma: f64,
     pub bayes_trace: f64,
     pub bayes_rank: f64,
-    /// `E‖D* − x_0‖² / σ²`.
+    /// `E‖f* − x_0‖² / σ²`.
     pub bayes_error: f64,
     /// The density's share: the geometry-only oracle's excess over Bayes, `/σ²`.
     pub geometry_excess: f64,
@@ -145,6 +145,8 @@ pub struct TrainingRun {
     pub residual: bool,
     pub seed: u64,
     pub geometry_excess: f64,
+    /// The Bayes denoiser's metrics on the same evaluation points: what `log` tends to.
+    pub bayes: Metrics,
     pub log: Vec<LogPoint>,
 }
 
@@ -202,6 +204,7 @@ fn run_one(
         residual,
         seed,
         geometry_excess: eval.geometry_excess,
+        bayes: eval.evaluate(&BayesDenoiser::new(circle, sigma, AnglePrior::VonMises)),
         log,
     }
 }

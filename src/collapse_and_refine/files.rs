@@ -88,9 +88,9 @@ fn caveats_table(r: &ChapterResults) -> String {
     let holds = caveats_hold(r);
     let word = |b: bool| {
         if b {
-            "as in the notes"
+            "as in the pilot"
         } else {
-            "not as in the notes"
+            "not as in the pilot"
         }
     };
     writeln!(
@@ -279,6 +279,10 @@ fn numbers(r: &ChapterResults) -> String {
             "small_rank_end",
             format!("{:.2}", small[0].last().metrics.rank),
         ),
+        (
+            "small_bayes_radial",
+            format!("{:.2}", small[0].bayes.radial_gain),
+        ),
         ("small_plain_steps", small[1].last().step.to_string()),
         ("small_plain_hidden", s.small_sigma_plain_hidden.to_string()),
         (
@@ -290,6 +294,18 @@ fn numbers(r: &ChapterResults) -> String {
             format!("{:.2}", small[1].last().metrics.rank),
         ),
         ("wide_steps", r.wide.last().step.to_string()),
+        ("wide_d", r.wide.d.to_string()),
+        ("wide_hidden", r.wide.hidden.to_string()),
+        ("wide_normals", (r.wide.d - 2).to_string()),
+        (
+            "largest_d",
+            s.pipeline_dims
+                .iter()
+                .chain([&r.wide.d])
+                .max()
+                .expect("dims")
+                .to_string(),
+        ),
         (
             "wide_trace_100",
             format!("{:.1}", r.wide.at(100).metrics.trace),
@@ -350,6 +366,21 @@ fn numbers(r: &ChapterResults) -> String {
         (
             "two_stage_distance_hi",
             format!("{:.3}", at_d(d_hi, |p| p.two_stage.mean_distance)),
+        ),
+        (
+            "two_stage_factor",
+            format!(
+                "{:.1}",
+                at_d(d_hi, |p| p.two_stage.mean_distance)
+                    / at_d(d_lo, |p| p.two_stage.mean_distance)
+            ),
+        ),
+        (
+            "ambient_factor",
+            format!(
+                "{:.1}",
+                at_d(d_hi, |p| p.ambient.mean_distance) / at_d(d_lo, |p| p.ambient.mean_distance)
+            ),
         ),
         (
             "b2_d16_ratio_3000",

@@ -125,13 +125,13 @@ impl TanhLayer {
 pub trait Trainable: Denoiser {
     fn theta(&self) -> &[f64];
     fn theta_mut(&mut self) -> &mut [f64];
-    /// Returns `weight · ‖D(y) − x_0‖²` and adds its gradient with respect to θ to `grad`.
+    /// Returns `weight · ‖f(y) − x_0‖²` and adds its gradient with respect to θ to `grad`.
     fn loss_grad(&self, y: &[f64], x_0: &[f64], weight: f64, grad: &mut [f64]) -> f64;
 }
 
 // ANCHOR: mlp
-/// The one-hidden-layer tanh denoiser in `R^D`: residual `D(x) = x + V tanh(W x + c) + e`
-/// (Jacobian `I + V diag(1 − h²) W`) or plain `D(x) = V tanh(W x + c) + e`.
+/// The one-hidden-layer tanh denoiser in `R^D`: residual `f(x) = x + V tanh(W x + c) + e`
+/// (Jacobian `I + V diag(1 − h²) W`) or plain `f(x) = V tanh(W x + c) + e`.
 /// Introduced in chapter "Collapse and refine".
 #[derive(Clone, Debug)]
 pub struct Mlp {
@@ -209,7 +209,7 @@ impl Trainable for Mlp {
 // ANCHOR_END: mlp
 
 // ANCHOR: bottleneck
-/// A bottleneck denoiser `D(x) = dec(A x + b)`: a linear encoder `A: k × D` to the
+/// A bottleneck denoiser `f(x) = dec(A x + b)`: a linear encoder `A: k × D` to the
 /// intrinsic dimension `k`, and a tanh decoder `dec(z) = V tanh(W z + c) + e` back to
 /// `R^D`. Its Jacobian `J_dec(z) A` has rank at most `k` from the first step.
 /// Introduced in chapter "Collapse and refine".

@@ -25,7 +25,7 @@ pub struct AnglePosterior {
     pub cov: [[f64; 2]; 2],
 }
 
-/// The oracle denoiser at one noise level σ: `D(y) = E(x_0 | y)` and
+/// The oracle denoiser at one noise level σ: `f(y) = E(x_0 | y)` and
 /// `J(y) = Cov(x_0 | y) / σ²`, both by midpoint quadrature on `n` angles.
 /// Introduced in chapter "Collapse and refine".
 #[derive(Clone, Debug)]
@@ -132,7 +132,7 @@ impl Denoiser for BayesDenoiser {
     }
 
     // ANCHOR: tweedie
-    /// `D(y) = E(x_0 | y) = m_1 e_1 + m_2 e_2` with `m` the posterior mean of `(cos θ, sin θ)`.
+    /// `f(y) = E(x_0 | y) = m_1 e_1 + m_2 e_2` with `m` the posterior mean of `(cos θ, sin θ)`.
     fn denoise(&self, y: &[f64]) -> Vec<f64> {
         let m = self.posterior(y).mean;
         let c = &self.circle;
@@ -143,7 +143,7 @@ impl Denoiser for BayesDenoiser {
             .collect()
     }
 
-    /// Second-order Tweedie: `J(y) = ∂D/∂y = Cov(x_0 | y) / σ² = E C Eᵀ / σ²`, with
+    /// Second-order Tweedie: `J(y) = ∂f/∂y = Cov(x_0 | y) / σ² = E C Eᵀ / σ²`, with
     /// `E = (e_1 e_2)` and `C` the in-plane posterior covariance; row-major `D × D`.
     fn jacobian(&self, y: &[f64]) -> Vec<f64> {
         let cov = self.posterior(y).cov;

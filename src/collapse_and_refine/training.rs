@@ -86,7 +86,7 @@ pub fn log_steps(steps: usize) -> Vec<usize> {
 }
 
 // ANCHOR: dsm_step
-/// One Adam step on the denoising loss `mean ‖D(x_0 + σ ξ) − x_0‖² / σ²` over a batch
+/// One Adam step on the denoising loss `mean ‖f(x_0 + σ ξ) − x_0‖² / σ²` over a batch
 /// of fresh samples; returns the batch loss.
 /// Introduced in chapter "Collapse and refine".
 pub fn dsm_step<N: Trainable>(

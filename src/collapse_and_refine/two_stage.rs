@@ -27,7 +27,7 @@ pub const SIGMA_DATA: f64 = 0.5;
 
 // ANCHOR: conditional
 /// A noise-conditional denoiser in `R^n` with EDM-style preconditioning:
-/// `D(y, σ) = c_skip y + c_out F(c_in y, ln σ / 4)`, `F` a one-hidden-layer tanh network,
+/// `f(y, σ) = c_skip y + c_out F(c_in y, ln σ / 4)`, `F` a one-hidden-layer tanh network,
 /// `c_skip = s²/(σ² + s²)`, `c_out = σ s / sqrt(σ² + s²)`, `c_in = 1/sqrt(σ² + s²)`, `s` = [`SIGMA_DATA`].
 /// Introduced in chapter "Collapse and refine".
 #[derive(Clone, Debug)]
@@ -68,7 +68,7 @@ impl ConditionalDenoiser {
         input
     }
 
-    /// `D(y, σ)`.
+    /// `f(y, σ)`.
     pub fn denoise(&self, y: &[f64], sigma: f64) -> Vec<f64> {
         let (c_skip, c_out, c_in) = Self::coefficients(sigma);
         let f = self
@@ -80,7 +80,7 @@ impl ConditionalDenoiser {
             .collect()
     }
 
-    /// Adds the gradient of `weight · ‖D(y, σ) − x_0‖² / c_out²` (EDM's loss weighting)
+    /// Adds the gradient of `weight · ‖f(y, σ) − x_0‖² / c_out²` (EDM's loss weighting)
     /// to `grad`; returns that loss.
     pub fn loss_grad(
         &self,
@@ -135,8 +135,8 @@ pub fn train_conditional(
 // ANCHOR: sampler
 /// Generation by the reverse VE SDE, Euler–Maruyama on a geometric grid `σ_0 = σ_max >
 /// … > σ_N = σ_min`: `x ← x + (σ_i² − σ_(i+1)²) s(x) + sqrt(σ_i² − σ_(i+1)²) z` with the
-/// score `s(x) = (D(x, σ_i) − x) / σ_i²` (Tweedie), from `x ~ N(0, σ_max² I)`, then a
-/// last denoising step `D(x, σ_min)`.
+/// score `s(x) = (f(x, σ_i) − x) / σ_i²` (Tweedie), from `x ~ N(0, σ_max² I)`, then a
+/// last denoising step `f(x, σ_min)`.
 /// Introduced in chapter "Collapse and refine".
 pub fn sample_reverse(
     net: &ConditionalDenoiser,

@@ -17,7 +17,7 @@ pub struct Verdict {
 }
 
 // ANCHOR: b2_rule
-/// The notes' training-time rule for one seed at σ = 0.5: collapse within 100 steps
+/// The pilot's training-time rule (fixed before the runs) for one seed at σ = 0.5: collapse within 100 steps
 /// (`tr J(100) < 2`), no refinement yet at step 100 (`excess(100) > 0.6 ×` the
 /// geometry-only excess), refinement by step 3000 (`excess(3000) < 0.4 ×` it).
 /// Returns the three checks.
@@ -32,7 +32,7 @@ pub fn b2_rule(run: &TrainingRun) -> [bool; 3] {
 }
 // ANCHOR_END: b2_rule
 
-/// Whether the two caveats of the notes show up as they did there: `[small σ, D = 64]`.
+/// Whether the pilot's two caveats show up as they did there: `[small σ, D = 64]`.
 /// Small σ: the flat normal directions have collapsed by step 250 (`tr(P_⊥ J) < 0.5`)
 /// while the residual network's radial gain is still above 0.5 at its last step.
 /// `D = 64`: `tr J(100) > 2` and the last excess above `0.4 ×` the geometry-only excess.
@@ -108,7 +108,7 @@ pub fn verdicts(r: &ChapterResults) -> Vec<Verdict> {
     let n = checks.len();
     out.push(Verdict {
         id: "V3 collapse, then refine (training)".into(),
-        paper: "The collapse is rapid; the density is refined afterwards, at moderate noise (the order in the paper's name).".into(),
+        paper: "The collapse is rapid; the density is refined at moderate noise. Reading this as an order in training time (collapse first, refinement later) is ours: the abstract ties the two to noise levels.".into(),
         rule: "Per seed at σ = 0.5 (residual MLP): tr J(100) < 2, excess(100) > 0.6 × geometry-only excess, excess(3000) < 0.4 × geometry-only excess. Reproduced if every seed passes; partly if some do.".into(),
         observed: format!(
             "{passing} of {n} seeds pass. tr J(100) {}; excess/geometry-only at step 100 {}, at step 3000 {}.",

@@ -15,6 +15,8 @@ use ndarray_rand::rand_distr::StandardNormal;
 /// and cumulants of order ≥ 3 of a Gaussian vanish, so
 /// `κ₄(x_t·v) = α⁴ κ₄(x₀·v) = α⁴ κ₄(ν) β_v²/(1 + β_v)²`.
 /// The pair-wise excess along `u` only shrinks as `α²`: `Var(x_t·u) − 1 = α² β_u`.
+/// The Monte Carlo check is the test `exercise_1_kappa4_after_destruction`: it destroys
+/// samples of the model at `α = 0.7` and finds both within four standard errors.
 /// Introduced in chapter "Easy to hard".
 pub fn kappa4_destroyed(kappa4_nu: f64, beta_v: f64, alpha: f64) -> f64 {
     assert!(

@@ -16,7 +16,9 @@ pub fn two_point_entropic_mass(delta: f64, epsilon: f64) -> f64 {
 // ANCHOR: exercise_tilted_reward
 /// Exercise 2: with a 0/1 reward, tilting `q_0` by `e^{R/β}` multiplies the passing mass
 /// by `e^{1/β}` and leaves the rest, so the tilted model passes with probability
-/// `q_0(c) e^{1/β} / (q_0(c) e^{1/β} + 1 − q_0(c))`, which tends to 1 as `β → 0`.
+/// `q_0(c) e^{1/β} / (q_0(c) e^{1/β} + 1 − q_0(c))`. As `β → 0` the tilt dominates and
+/// this tends to 1; as `β → ∞` the tilt `e^{1/β}` tends to 1 and it tends to `q_0(c)`, the
+/// untilted model's pass rate.
 pub fn tilted_pass_rate(base_pass_rate: f64, beta: f64) -> f64 {
     let lifted = base_pass_rate * (1.0 / beta).exp();
     lifted / (lifted + 1.0 - base_pass_rate)

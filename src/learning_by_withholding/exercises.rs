@@ -24,7 +24,10 @@ impl Guesser for UniformGuesser {
 // ANCHOR: exercise_two_tokens
 /// Exercise 2: with two tokens there are two orders, so (in nats)
 /// `bound = ½ (−log q(x_1) − log q(x_2 | x_1)) + ½ (−log q(x_2) − log q(x_1 | x_2))` and
-/// `mixture = −log (½ q(x_1) q(x_2 | x_1) + ½ q(x_2) q(x_1 | x_2))`.
+/// `mixture = −log (½ q(x_1) q(x_2 | x_1) + ½ q(x_2) q(x_1 | x_2))`. Writing `a` and `b`
+/// for the two orders' joint probabilities, `bound − mixture = log (½(a + b) / √(ab))`,
+/// the log of the arithmetic over the geometric mean: never negative, and zero exactly
+/// when `a = b`, that is when the two orders agree.
 pub fn two_token_bound_and_mixture(
     q_1: f64,
     q_2_given_1: f64,
