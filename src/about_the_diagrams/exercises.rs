@@ -9,7 +9,10 @@ use crate::shuffling_everything::shuffle_power::shuffle_power;
 // ANCHOR: exercise_commute
 /// Exercise 1: does the triangle `X →f Y →g Z`, `X →h Z` commute? The functions are
 /// tables (`f[x]` is the image of `x`). Returns the first `x` with `g(f(x)) ≠ h(x)`, or
-/// `None` when the diagram commutes. Introduced in chapter "About the diagrams".
+/// `None` when the diagram commutes. With the chapter's `f = (0, 0, 1)` and `g` the
+/// identity, `g ∘ f = (0, 0, 1)`, so exactly one of the eight `h` commutes: the chapter's.
+/// The test `exercise_1_agrees_with_the_checker_on_every_triangle` finds the crate's
+/// checker agrees on all eight. Introduced in chapter "About the diagrams".
 pub fn first_disagreement(f: &[usize], g: &[usize], h: &[usize]) -> Option<usize> {
     assert_eq!(f.len(), h.len(), "f and h must have the same domain X");
     (0..f.len()).find(|&x| g[f[x]] != h[x])
@@ -19,7 +22,11 @@ pub fn first_disagreement(f: &[usize], g: &[usize], h: &[usize]) -> Option<usize
 // ANCHOR: exercise_self_mismatch
 /// Exercise 2: run `n` Shuffles twice on the same message, with independent coins: how
 /// often do the two runs disagree? Each row of `Mⁿ` is the law of a Binomial(n, 1/2)
-/// count modulo 3, and the answer is `2/3 · (1 − 4⁻ⁿ)` whatever the prior.
+/// count modulo 3, and the answer is `2/3 · (1 − 4⁻ⁿ)` whatever the prior: runs from `a`
+/// disagree with probability `1 − Σ_b P(b | a)²`, the same for every row since the rows are
+/// shifts of one another. For `n = 2` it is `2/3 · 15/16 = 5/8`. As `n → ∞` it tends to
+/// `2/3`, as for two independent uniform draws: the dashed line holds at every `n`, yet
+/// promises nothing about the draws agreeing.
 /// Introduced in chapter "About the diagrams".
 pub fn shuffle_self_mismatch(prior: &Distribution<Rational>, n: u32) -> Rational {
     let power = shuffle_power(n);
@@ -32,7 +39,11 @@ pub fn shuffle_self_mismatch(prior: &Distribution<Rational>, n: u32) -> Rational
 /// coins. With `D` the least common denominator of the channel's entries, the harpoon
 /// `Coins: a ↦ (a, u)`, `u` uniform on `0..D`, is followed by the function
 /// `(a, u) ↦` the `b` whose slice of `[0, 1)` (cumulative `P(b | a)`) contains `u / D`.
-/// Returns `(Coins, the function)`; their composition is the channel, exactly.
+/// Returns `(Coins, the function)`; their composition is the channel, exactly. `u` needs
+/// `D` values and no fewer (with `k` values every probability is a multiple of `1/k`, so `k`
+/// must be a common multiple of the denominators): 2 for Shuffle,
+/// 4 for the ideal Guess after Mash under Alice's prior (rows `(1, 0, 0)`, `(0, 1/4, 3/4)`).
+/// Only the harpoon Coins creates information; the function after it cannot.
 /// Introduced in chapter "About the diagrams".
 pub fn as_morphism_with_coins(
     channel: &Channel<Rational>,

@@ -7,7 +7,10 @@ use super::noise_prediction::{posterior_noise_mean, TwoPoints};
 // ANCHOR: exercise_betas
 /// Exercise 1: the Markov steps behind a schedule of levels `a_0 ≥ a_1 ≥ …`: the step
 /// from level `k` to `k + 1` uses `β_k = 1 − a_{k+1} / a_k`, so that
-/// `Π_k (1 − β_k) = a_last / a_0`. Introduced in chapter "Beyond Markov".
+/// `Π_k (1 − β_k) = a_last / a_0`. For `a = 1, 0.7, 0.3, 0` that is `β = 0.3, 4/7, 1`.
+/// The last step, into `a = 0`, has `β = 1`: it scales the message by `sqrt(1 − β) = 0` and
+/// replaces it with pure noise, destroying all that is left at once.
+/// Introduced in chapter "Beyond Markov".
 pub fn markov_betas(levels: &[f64]) -> Vec<f64> {
     levels
         .windows(2)
@@ -26,7 +29,11 @@ pub fn markov_betas(levels: &[f64]) -> Vec<f64> {
 
 // ANCHOR: exercise_balance
 /// Exercise 2: the level at which data of variance `s²` and the noise contribute equally
-/// to `Var(x_t) = a s² + (1 − a)`: `a s² = 1 − a`, i.e. `a = 1 / (1 + s²)`.
+/// to `Var(x_t) = a s² + (1 − a)`: `a s² = 1 − a`, i.e. `a = 1 / (1 + s²)`. For the
+/// chapter's two points `±2`, `s² = 4` and `a = 1/5`. In the table, the largest error of guessing the
+/// noise is at one of the two levels that bracket it: the noise is hardest to guess
+/// around the level where signal and noise share the variance (the table's grid of
+/// levels cannot place the peak more precisely).
 /// Introduced in chapter "Beyond Markov".
 pub fn equal_share_level(s2: f64) -> f64 {
     assert!(s2 > 0.0, "the data variance must be positive, got {s2}");

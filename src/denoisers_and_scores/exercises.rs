@@ -12,6 +12,9 @@ pub fn gaussian_denoiser(y: f64, s2: f64, a: f64) -> f64 {
 // ANCHOR: exercise_variance_exploding
 /// Exercise 2: Tweedie for variance-exploding noise `y = x_0 + σ ξ`:
 /// `E[x_0 | y] = y + σ² ∇ log p_σ(y)` (the form chapter "Collapse and refine" uses).
+/// From `x_t = y`, the variable `u = y / sqrt(a) = x_0 + σ z` has `σ² = (1 − a)/a` and
+/// density score `sqrt(a) ∇ log p_a(y)`, so the denoiser at `u` is
+/// `u + σ² sqrt(a) ∇ log p_a(y) = (y + (1 − a) ∇ log p_a(y)) / sqrt(a)`, the chapter's form.
 pub fn ve_denoiser_from_score(y: f64, score: f64, sigma: f64) -> f64 {
     y + sigma * sigma * score
 }
@@ -20,6 +23,9 @@ pub fn ve_denoiser_from_score(y: f64, score: f64, sigma: f64) -> f64 {
 // ANCHOR: exercise_errors
 /// Exercise 3: since `x_0 − E[x_0 | x_t] = −sqrt((1 − a)/a) (z − E[z | x_t])`, the optimal
 /// denoiser's mean squared error is the irreducible noise-prediction error times `(1 − a)/a`.
+/// The Monte Carlo check, in `the_irreducible_noise_error_matches_closed_forms`: average
+/// `(x_0 − E[x_0 | x_t])²` over sampled pairs of a three-bump mixture at `a = 0.6`; it
+/// matches this prediction, from the quadrature noise error, within four standard errors.
 pub fn denoiser_mmse_from_noise_mmse(noise_mmse: f64, a: f64) -> f64 {
     (1.0 - a) / a * noise_mmse
 }

@@ -9,7 +9,10 @@ use crate::numbers::{ExactBits, Rational};
 // ANCHOR: exercise_counts
 /// Exercise 1: the number of distinct messages at each level when `process` destroys
 /// the sentences of `corpus`, from the corpus itself down to the all-mask singleton.
-/// For one sentence, MashOneRandomUnmaskedToken reaches `C(4, k)` messages at level `k`.
+/// For one sentence, MashOneRandomUnmaskedToken reaches `C(4, k)` messages at level `k`,
+/// MashLastToken one prefix per level. For the first two sentences the masked counts are
+/// `2 · C(4, k) − C(3, k − 1)` (messages that mask the last word are shared), `2, 7, 9, 5, 1`,
+/// and MashLastToken gives `2, 1, 1, 1, 1`, since masking the last word merges the two.
 /// Introduced in chapter "Mashing everything".
 pub fn level_counts(corpus: &[Message], process: Process) -> Vec<usize> {
     assert!(
@@ -39,7 +42,10 @@ pub fn level_counts(corpus: &[Message], process: Process) -> Vec<usize> {
 /// Exercise 2: the information `process` generates step by step on uniformly drawn
 /// corpus sentences, `Σ_k H(level k+1 | level k)`. For MashOneRandomUnmaskedToken each
 /// step picks one of the `4 − k` visible words, so the sum is `log₂ 4! = 3 + log₂ 3`
-/// bits: the masking order. Introduced in chapter "Mashing everything".
+/// bits: the masking order. The column `H(· | A)` is `H(level k | A) = log₂ C(4, k)`: given
+/// the sentence, a level only shows *which* `k` positions are masked, not in which order,
+/// so the order generated step by step is destroyed again and the column rises, then falls
+/// back to 0 at the singleton. Introduced in chapter "Mashing everything".
 pub fn generated_per_step(process: Process) -> Vec<ExactBits> {
     let levels = Levels::new(process);
     let mut marginal = levels.uniform_prior();
@@ -58,6 +64,9 @@ pub fn generated_per_step(process: Process) -> Vec<ExactBits> {
 /// chapter (uniform over the corpus) reveals its words in `order`: the chain rule
 /// `Π_k P(word at order[k] | words at order[..k])`. With exact conditionals every order
 /// gives the corpus probability (1/7 for each sentence, 0 outside the corpus).
+/// Only exactness makes the order irrelevant: a trained Guess's conditionals are
+/// approximations that need not come from any single joint distribution, so different
+/// orders multiply different errors, and left to right is the one order it is used in.
 /// Introduced in chapter "Mashing everything".
 pub fn probability_in_order(sentence: &Message, order: &[usize]) -> Rational {
     let mut sorted = order.to_vec();

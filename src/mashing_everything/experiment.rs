@@ -68,6 +68,9 @@ pub struct GuessReport {
     pub kl_from_exact: f64,
     /// Frequency of each corpus sentence among the samples, then of anything else.
     pub sample_frequencies: Vec<f64>,
+    /// The Guess's answer to each fill-in question (a distribution over the vocabulary),
+    /// in the order of `questions()`.
+    pub fill_in: Vec<Vec<f64>>,
     /// Largest absolute error on the fill-in questions, against the exact answers.
     pub fill_in_error: f64,
 }
@@ -108,13 +111,17 @@ fn report(guess: &Guess, test: &[Message], samples: usize, seed: u64) -> GuessRe
         let s = guess.sample_left_to_right(&mut rng);
         counts[corpus.iter().position(|c| *c == s).unwrap_or(corpus.len())] += 1;
     }
+    let fill_in: Vec<Vec<f64>> = questions()
+        .iter()
+        .map(|(m, k)| guess.probabilities(m, *k))
+        .collect();
     let fill_in_error = questions()
         .iter()
-        .flat_map(|(m, k)| {
-            let (model, truth) = (guess.probabilities(m, *k), exact_fill_in(m, *k));
+        .zip(&fill_in)
+        .flat_map(|((m, k), model)| {
             model
-                .into_iter()
-                .zip(truth)
+                .iter()
+                .zip(exact_fill_in(m, *k))
                 .map(|(a, b)| (a - b).abs())
                 .collect::<Vec<_>>()
         })
@@ -126,6 +133,7 @@ fn report(guess: &Guess, test: &[Message], samples: usize, seed: u64) -> GuessRe
         kl_from_exact: q.iter().map(|qs| exact * (exact / qs).ln()).sum(),
         sentence_probabilities: q,
         sample_frequencies: counts.iter().map(|&c| c as f64 / samples as f64).collect(),
+        fill_in,
         fill_in_error,
     }
 }
@@ -317,18 +325,35 @@ fn numbers(results: &ChapterResults) -> String {
     anchored_numbers(&entries)
 }
 
-fn questions_table() -> String {
-    let mut t = String::from("| message | position | exact answer |\n|---|---|---|\n");
+/// Each fill-in question with the exact answer and both Guesses' answers: the probability
+/// each gives the exact answer's words, then the mass it puts anywhere else.
+fn questions_table(results: &ChapterResults) -> String {
+    let mut t = String::from("| message | position | exact answer | GuessNextToken | GuessOneRandomMaskToken |\n|---|---|---|---|---|\n");
     let vocab = super::corpus::vocabulary();
-    for (m, k) in questions() {
-        let p = exact_fill_in(&m, k);
-        let answer: Vec<String> = p
-            .iter()
-            .enumerate()
-            .filter(|(_, &v)| v > 0.0)
-            .map(|(w, v)| format!("{} {:.2}", vocab[w], v))
-            .collect();
-        writeln!(t, "| {} | {k} | {} |", label(&m, false), answer.join(", ")).unwrap();
+    let (ar, masked) = (&results.guesses[0], &results.guesses[1]);
+    for (i, (m, k)) in questions().into_iter().enumerate() {
+        let exact = exact_fill_in(&m, k);
+        let words: Vec<usize> = (0..exact.len()).filter(|&w| exact[w] > 0.0).collect();
+        let answer = |p: &[f64], other: bool| {
+            let mut parts: Vec<String> = words
+                .iter()
+                .map(|&w| format!("{} {:.2}", vocab[w], p[w]))
+                .collect();
+            if other {
+                let rest = 1.0 - words.iter().map(|&w| p[w]).sum::<f64>();
+                parts.push(format!("other {:.2}", rest.max(0.0)));
+            }
+            parts.join(", ")
+        };
+        writeln!(
+            t,
+            "| {} | {k} | {} | {} | {} |",
+            label(&m, false),
+            answer(&exact, false),
+            answer(&ar.fill_in[i], true),
+            answer(&masked.fill_in[i], true)
+        )
+        .unwrap();
     }
     t
 }
@@ -340,7 +365,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("numbers.md"), numbers(results));
     files.add(path("levels.md"), levels_table(results));
     files.add(path("models.md"), models_table(results));
-    files.add(path("questions.md"), questions_table());
+    files.add(path("questions.md"), questions_table(results));
     files.add(path("provenance.md"), provenance.to_markdown());
     crate::destroying_and_generating::diagram::add_checked_diagrams(
         &mut files,

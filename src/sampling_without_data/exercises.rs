@@ -11,6 +11,9 @@ fn log_normal(x: f64, mean: f64, var: f64) -> f64 {
 // ANCHOR: exercise_gaussian_log_z
 /// "Sampling without data", exercise 1: the normalising constant of
 /// `log R(x) = −|x|² / 2s²` on `R^d` is `log Z = (d/2) log(2π s²)`.
+/// `log Z = 0` is a poor test because the learned `log Z` starts at 0, so a scalar that
+/// never learned would look exact, and any error that multiplies `log Z` (a sign, a wrong
+/// factor of `d`) leaves 0 unchanged.
 pub fn gaussian_log_z(d: usize, s2: f64) -> f64 {
     0.5 * d as f64 * (2.0 * PI * s2).ln()
 }
@@ -33,7 +36,10 @@ pub fn bridge_by_conditioning(n: usize, x_next: f64, sigma2: f64, dt: f64) -> (f
 /// `log R(x_T) + Σ log p←(x_n | x_{n+1}) − Σ log p→(x_{n+1} | x_n)` of a trajectory
 /// `(x_1, …, x_T)` of the exact Gaussian sampler (target `N(0, s²)`, bridge destruction),
 /// with `log R(x) = −x² / 2s²`. Balance says it is `log Z = ½ log(2π s²)` for *every*
-/// trajectory; with `exact = false` generation is the reference walk instead.
+/// trajectory; with `exact = false` generation is the reference walk instead. Its bridge
+/// terms cancel all but the walk's end law, `log w = log R(x_T) − log N(x_T; 0, σ²)`, so
+/// the ELBO is `log Z − KL(N(0, σ²) ‖ N(0, s²))`, below `log Z` unless `σ² = s²` (Jensen,
+/// in general). Asserted by `balance_makes_every_log_weight_equal_log_z`.
 pub fn gaussian_sampler_log_weight(path: &[f64], s2: f64, sigma2: f64, exact: bool) -> f64 {
     let steps = path.len();
     let dt = 1.0 / steps as f64;

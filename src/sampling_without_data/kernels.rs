@@ -57,7 +57,7 @@ pub struct KernelConfig {
     pub steps: usize,
     /// Reference diffusion coefficient `σ²`: the reference walk has step variance `σ²Δt`.
     pub sigma2: f64,
-    /// Generation log-variance correction `ℓ = R·tanh(v)` lies in `[−R, R]`.
+    /// Generation log-variance correction `ℓ = ℓ_max·tanh(v)` lies in `[−ℓ_max, ℓ_max]`.
     pub log_var_range: f64,
     pub destruction: Destruction,
     /// Learned destruction: log-variance correction `R_b·tanh(s)` around the bridge's.
@@ -178,7 +178,7 @@ impl KernelConfig {
 
     // ANCHOR: generation_kernel
     /// Generation kernel at rows `x_n`, from the network's raw outputs `(u, v)` there:
-    /// `p→(x_{n+1} | x_n) = N(x_n + Δt·u, σ²Δt·exp(ℓ))` with `ℓ = R·tanh(v)`.
+    /// `p→(x_{n+1} | x_n) = N(x_n + Δt·u, σ²Δt·exp(ℓ))` with `ℓ = ℓ_max·tanh(v)`.
     pub fn generation<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv> + Merge<T>>(
         &self,
         out: HeadOutput<D, Dv, T>,
@@ -191,7 +191,7 @@ impl KernelConfig {
     }
     // ANCHOR_END: generation_kernel
 
-    /// `R·tanh(raw)` when the kernels are bounded, else `raw` as is.
+    /// `ℓ_max·tanh(raw)` when the kernels are bounded, else `raw` as is.
     pub fn bound<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv>>(
         &self,
         raw: Rows<D, Dv, T>,

@@ -10,7 +10,9 @@ use crate::numbers::{ExactBits, Rational};
 /// is drawn from `prior` and a fair coin (`stay` = 0, `move` = 1) and sent to
 /// `B = a + coin mod 3`. Returns `P(coin = stay | B = b)` for each `b`, and `I(B; coin)`.
 /// Given the coin, `B` is a relabelling of `A`, so `I(B; coin) = H(B) − H(A)`: zero
-/// exactly when Alice's messages are equally likely.
+/// exactly when Alice's messages are equally likely. `B = 0` is `(0, stay)` or `(2, move)`,
+/// so `P(stay | B = 0) = p_0 / (p_0 + p_2)`: Bob knows the coin for sure exactly when one of
+/// `p_0`, `p_2` is zero and the other is not (`p_2 = 0` means stay, `p_0 = 0` means move).
 /// Introduced in chapter "Shuffling everything".
 pub fn coin_given_b(prior: &Distribution<Rational>) -> (Vec<Rational>, ExactBits) {
     assert_eq!(prior.probs.len(), 3, "Shuffle has three messages");
@@ -51,7 +53,9 @@ pub fn coin_given_b(prior: &Distribution<Rational>) -> (Vec<Rational>, ExactBits
 // ANCHOR: exercise_separation
 /// Exercise 2: two images `x1`, `x2` after `n` steps of GaussianShuffle(δ), measured in
 /// units of the noise scale: each coordinate keeps its mean and gains variance `n δ`,
-/// so the separation is `|x1 − x2| / sqrt(n δ)` — it shrinks like `1 / sqrt(n)`.
+/// so the separation is `|x1 − x2| / sqrt(n δ)` — it shrinks like `1 / sqrt(n)`. Halving
+/// it takes four times the steps, `3n` more. The test
+/// `exercise_2_the_separation_shrinks_like_one_over_root_n` compares it with measured values.
 /// Introduced in chapter "Shuffling everything".
 pub fn separation_closed_form(x1: f64, x2: f64, n: usize, delta: f64) -> f64 {
     assert!(
@@ -83,7 +87,10 @@ pub fn sticky_shuffle(move_probs: &[Rational]) -> Channel<Rational> {
 /// The stationary distribution `π = π M` of a square channel, solved exactly by
 /// Gaussian elimination on `(Mᵀ − I) π = 0` with `Σ π = 1`. Panics if it is not unique.
 /// For the sticky Shuffle the flow around the cycle balances, `π_a m_a = const`, so
-/// `π_a ∝ 1 / m_a`. Introduced in chapter "Shuffling everything".
+/// `π_a ∝ 1 / m_a`; for `m = (½, ¼, ¼)`, `π = (1/5, 2/5, 2/5)`. So the end is uniform, of
+/// maximal entropy, only when every `m_a` is equal: the uniform end relied on Shuffle's
+/// columns summing to one (a doubly stochastic matrix), and column `b` of the sticky
+/// matrix sums to `1 − m_b + m_{b−1 mod n}`. Introduced in chapter "Shuffling everything".
 pub fn stationary(channel: &Channel<Rational>) -> Distribution<Rational> {
     let n = channel.inputs.len();
     assert_eq!(
@@ -137,7 +144,12 @@ pub fn stationary(channel: &Channel<Rational>) -> Distribution<Rational> {
 /// `v_t = ᾱ_t s² + 1 − ᾱ_t`. The chapter's update is then linear,
 /// `x_{t−1} = c_t x_t + sqrt(β_t) ξ` with `c_t = (1 − β_t / v_t) / sqrt(1 − β_t)`, so
 /// `Var(x_{t−1}) = c_t² Var(x_t) + β_t`, from `Var(x_T) = 1` and with no fresh noise at
-/// the last step. Introduced in chapter "Shuffling everything".
+/// the last step. For `s² = 1`, `v_t = 1` and `c_t = sqrt(1 − β_t)`: the variance stays 1
+/// until the noise-free last step leaves `1 − β_1`. For `s² = ¼` and `4`, see the test
+/// `exercise_4_the_ideal_sampler_nearly_reproduces_the_data_variance`. Only each step's
+/// mean is exact: its noise `β_t` is the true `β_t v_{t−1} / v_t` only for `s² = 1`, `x_T`
+/// starts at `N(0, 1)`, not `N(0, v_T)`, and the last step drops its noise.
+/// Introduced in chapter "Shuffling everything".
 pub fn ideal_sampler_variance(s2: f64) -> f64 {
     assert!(s2 > 0.0, "the data variance must be positive, got {s2}");
     let (betas, alpha_bars) = schedule();
