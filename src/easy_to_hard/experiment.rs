@@ -5,7 +5,7 @@ use super::landscape::{gain_table, linear_coupling, local_order, GainRow, Popula
 use super::model::{Latent, MixedCumulantModel};
 use super::oracle::{moment_checks, whitening_matrix, Checked};
 use super::runs::{
-    overlaps_every, steps_to_recovery, two_spike_run, Spike, Trajectory, TwoSpikeRun,
+    overlaps_every, steps_to_recovery, two_spike_run, Spike, Trajectory, TwoSpikeRun, FOUND,
 };
 use super::training::{RunConfig, ALPHA};
 use crate::report::Scale;
@@ -203,14 +203,22 @@ pub struct EasyBeforeHard {
     pub verdict: Verdict,
 }
 
+/// A1's rule, fixed before the runs: `u` found within this many steps...
+pub const A1_U_WITHIN: u64 = 10_000;
+/// ...while `m_v` is still below this...
+pub const A1_V_STILL_BELOW: f64 = 0.4;
+/// ...and `v` found at least this many times later.
+pub const A1_LATER_FACTOR: u64 = 10;
+
 /// The A1 rule for one run: `t_u(0.8) ≤ 10k`, `m_v < 0.4` when `m_u` first exceeds 0.8,
-/// `t_v(0.8) ≥ 10 t_u(0.8)`, and `t_v(0.8)` reached within the budget.
+/// `t_v(0.8) ≥ 10 t_u(0.8)`, and `t_v(0.8)` reached within the budget (the thresholds are
+/// [`FOUND`], [`A1_U_WITHIN`], [`A1_V_STILL_BELOW`] and [`A1_LATER_FACTOR`]).
 pub fn a1_checks(run: &TwoSpikeRun) -> [bool; 4] {
     [
-        run.t_u.is_some_and(|t| t <= 10_000),
-        run.m_v_at_t_u.is_some_and(|m| m < 0.4),
+        run.t_u.is_some_and(|t| t <= A1_U_WITHIN),
+        run.m_v_at_t_u.is_some_and(|m| m < A1_V_STILL_BELOW),
         match (run.t_u, run.t_v) {
-            (Some(tu), Some(tv)) => tv >= 10 * tu,
+            (Some(tu), Some(tv)) => tv >= A1_LATER_FACTOR * tu,
             (Some(_), None) => true, // not reached in the budget: later still
             _ => false,
         },
@@ -262,9 +270,13 @@ fn easy_before_hard(s: &Settings, seed: u64) -> EasyBeforeHard {
             claim: "A1: easy before hard",
             paper: "Simple denoisers trained on the mixed cumulant model fit the pair-wise statistics first and the higher-order ones only later, like image diffusion models.",
             rule: format!(
-                "Per seed (d = {}, K = 2, {} steps): t_u(0.8) ≤ 10k; m_v < 0.4 when m_u first exceeds 0.8; t_v(0.8) ≥ 10 t_u(0.8); t_v(0.8) within the budget. Reproduced if every seed passes, partly if at least half do.",
+                "Per seed (d = {}, K = 2, {} steps): t_u({f}) ≤ {}; m_v < {} when m_u first exceeds {f}; t_v({f}) ≥ {} t_u({f}); t_v({f}) within the budget. Reproduced if every seed passes, partly if at least half do.",
                 s.a1_d,
-                thousands(s.a1_steps as f64)
+                thousands(s.a1_steps as f64),
+                thousands(A1_U_WITHIN as f64),
+                A1_V_STILL_BELOW,
+                A1_LATER_FACTOR,
+                f = FOUND,
             ),
             evidence,
             outcome: outcome_from_count(passed, runs.len()),

@@ -1,10 +1,14 @@
 //! The chapter's generated files: tables, named numbers, figures, verdicts, provenance.
 
-use super::experiment::{thousands, ChapterResults, Outcome, Sweep, Verdict};
+use super::experiment::{
+    thousands, ChapterResults, Outcome, Sweep, Verdict, A1_LATER_FACTOR, A1_U_WITHIN,
+    A1_V_STILL_BELOW,
+};
 use super::figures::figures;
 use super::model::Latent;
 use super::oracle::{kappa4_along_v, Checked, KAPPA4_RADEMACHER};
 use super::runs::Spike;
+use super::runs::FOUND;
 use super::training::ALPHA;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance};
 use std::fmt::Write;
@@ -46,8 +50,8 @@ fn signal_table(r: &ChapterResults) -> String {
 }
 
 fn a1_table(r: &ChapterResults) -> String {
-    let mut t = String::from(
-        "| run | $t_u(0.8)$ | $m_v$ then | $t_v(0.8)$ | $t_v / t_u$ | all four rules |\n|---|---|---|---|---|---|\n",
+    let mut t = format!(
+        "| run | $t_u({FOUND})$ | $m_v$ then | $t_v({FOUND})$ | $t_v / t_u$ | all four rules |\n|---|---|---|---|---|---|\n",
     );
     for (k, (run, checks)) in r.a1.runs.iter().zip(&r.a1.checks).enumerate() {
         let steps = |t: Option<u64>| t.map_or("not reached".into(), |t| thousands(t as f64));
@@ -293,6 +297,10 @@ fn numbers(r: &ChapterResults) -> String {
             format!("{:.0e}", r.signal.parity_vs_independent),
         ),
         ("a1_d", r.a1.d.to_string()),
+        ("a1_found", FOUND.to_string()),
+        ("a1_u_within", thousands(A1_U_WITHIN as f64)),
+        ("a1_v_still_below", A1_V_STILL_BELOW.to_string()),
+        ("a1_later_factor", A1_LATER_FACTOR.to_string()),
         ("a1_d3", thousands(a1_d.powi(3))),
         ("a1_steps", thousands(r.a1.steps as f64)),
         ("a1_log_every", s.a1_log_every.to_string()),

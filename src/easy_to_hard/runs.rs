@@ -4,6 +4,10 @@
 use super::training::{OnlineSgd, RunConfig};
 use serde::Serialize;
 
+/// An overlap above this counts as the spike found (A1's `t_u(0.8)` and `t_v(0.8)`).
+/// Introduced in chapter "Easy to hard".
+pub const FOUND: f64 = 0.8;
+
 /// The overlaps `(step, m_u, m_v)` of one run at chosen steps.
 /// Introduced in chapter "Easy to hard".
 #[derive(Clone, Debug, Serialize)]
@@ -13,7 +17,7 @@ pub struct Trajectory {
 }
 
 /// One A1 run: the trajectory, and the first logged steps at which `m_u` and `m_v`
-/// exceed 0.8 (`None`: not within the budget), with `m_v` at the first of them.
+/// exceed [`FOUND`] (`None`: not within the budget), with `m_v` at the first of them.
 /// Introduced in chapter "Easy to hard".
 #[derive(Clone, Debug, Serialize)]
 pub struct TwoSpikeRun {
@@ -37,7 +41,7 @@ pub fn log_checkpoints(total: u64) -> Vec<u64> {
 }
 
 // ANCHOR: two_spikes
-/// Trains `config` for `total` steps, checks `m_u`, `m_v` against 0.8 every `log_every`
+/// Trains `config` for `total` steps, checks `m_u`, `m_v` against [`FOUND`] every `log_every`
 /// steps, and records the overlaps at [`log_checkpoints`].
 /// Introduced in chapter "Easy to hard".
 pub fn two_spike_run(config: &RunConfig, total: u64, log_every: u64, seed: u64) -> TwoSpikeRun {
@@ -53,10 +57,10 @@ pub fn two_spike_run(config: &RunConfig, total: u64, log_every: u64, seed: u64) 
         sgd.run(target - sgd.steps);
         let (m_u, m_v) = (sgd.m_u(), sgd.m_v());
         if sgd.steps.is_multiple_of(log_every) {
-            if t_u.is_none() && m_u > 0.8 {
+            if t_u.is_none() && m_u > FOUND {
                 (t_u, m_v_at_t_u) = (Some(sgd.steps), Some(m_v));
             }
-            if t_v.is_none() && m_v > 0.8 {
+            if t_v.is_none() && m_v > FOUND {
                 t_v = Some(sgd.steps);
             }
         }
