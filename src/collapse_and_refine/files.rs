@@ -2,7 +2,11 @@
 
 use super::experiment::{ChapterResults, CHAPTER_NAME};
 use super::figures::{draw_caveats, draw_noise_levels, draw_pipelines, draw_training};
-use super::verdicts::{b2_rule, caveats_hold};
+use super::verdicts::{
+    b2_rule, caveats_hold, two_stage_passes, B2_COLLAPSED_TRACE, B2_COLLAPSE_BY,
+    B2_NOT_YET_REFINED, B2_REFINED, B2_REFINE_BY, B3_AMBIENT_DEGRADES_BY, B3_ON_CIRCLE,
+    B3_RESULTANT_TOLERANCE,
+};
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance};
 use std::fmt::Write;
 
@@ -179,9 +183,7 @@ fn numbers(r: &ChapterResults) -> String {
     let pipeline_ok = r
         .pipelines
         .iter()
-        .filter(|p| {
-            p.two_stage.mean_distance < 0.05 && (p.two_stage.resultant_length - exact).abs() < 0.05
-        })
+        .filter(|p| two_stage_passes(p, exact))
         .count();
     let dims = &s.pipeline_dims;
     let (d_lo, d_hi) = (dims[0], *dims.last().expect("dims"));
@@ -367,6 +369,14 @@ fn numbers(r: &ChapterResults) -> String {
             "two_stage_distance_hi",
             format!("{:.3}", at_d(d_hi, |p| p.two_stage.mean_distance)),
         ),
+        ("b2_collapse_by", B2_COLLAPSE_BY.to_string()),
+        ("b2_collapsed_trace", B2_COLLAPSED_TRACE.to_string()),
+        ("b2_not_yet_refined", B2_NOT_YET_REFINED.to_string()),
+        ("b2_refined", B2_REFINED.to_string()),
+        ("b2_refine_by", B2_REFINE_BY.to_string()),
+        ("b3_on_circle", B3_ON_CIRCLE.to_string()),
+        ("b3_resultant_tolerance", B3_RESULTANT_TOLERANCE.to_string()),
+        ("b3_degrades_by", B3_AMBIENT_DEGRADES_BY.to_string()),
         (
             "two_stage_factor",
             format!(

@@ -2,6 +2,7 @@
 //! the verdicts computed from the runs.
 
 use super::experiment::{ChapterResults, TrainingRun};
+use super::two_stage::PipelineOutcome;
 use crate::report::Outcome;
 use serde::Serialize;
 
@@ -17,20 +18,46 @@ pub struct Verdict {
 }
 
 // ANCHOR: b2_rule
-/// The pilot's training-time rule (fixed before the runs) for one seed at σ = 0.5: collapse within 100 steps
-/// (`tr J(100) < 2`), no refinement yet at step 100 (`excess(100) > 0.6 ×` the
-/// geometry-only excess), refinement by step 3000 (`excess(3000) < 0.4 ×` it).
-/// Returns the three checks.
+/// B2's rule, fixed before the runs from the pilot: collapsed by this step...
+pub const B2_COLLAPSE_BY: usize = 100;
+/// ...meaning a Jacobian trace below this...
+pub const B2_COLLAPSED_TRACE: f64 = 2.0;
+/// ...while the excess is still above this share of the geometry-only excess...
+pub const B2_NOT_YET_REFINED: f64 = 0.6;
+/// ...and refined, the excess below this share of it...
+pub const B2_REFINED: f64 = 0.4;
+/// ...by this step.
+pub const B2_REFINE_BY: usize = 3000;
+
+/// The training-time rule for one seed at σ = 0.5: collapse within
+/// [`B2_COLLAPSE_BY`] steps, no refinement yet at that step, refinement by
+/// [`B2_REFINE_BY`]. Returns the three checks.
 /// Introduced in chapter "Collapse and refine".
 pub fn b2_rule(run: &TrainingRun) -> [bool; 3] {
     let geo = run.geometry_excess;
     [
-        run.at(100).metrics.trace < 2.0,
-        run.at(100).metrics.excess > 0.6 * geo,
-        run.at(3000).metrics.excess < 0.4 * geo,
+        run.at(B2_COLLAPSE_BY).metrics.trace < B2_COLLAPSED_TRACE,
+        run.at(B2_COLLAPSE_BY).metrics.excess > B2_NOT_YET_REFINED * geo,
+        run.at(B2_REFINE_BY).metrics.excess < B2_REFINED * geo,
     ]
 }
 // ANCHOR_END: b2_rule
+
+/// B3's rule, fixed before the runs from the pilot: the two-stage samples' mean distance
+/// to the circle is below this...
+pub const B3_ON_CIRCLE: f64 = 0.05;
+/// ...and their resultant length within this of the exact one...
+pub const B3_RESULTANT_TOLERANCE: f64 = 0.05;
+/// ...while the ambient denoiser's mean distance at the largest D exceeds this multiple of
+/// its distance at the smallest.
+pub const B3_AMBIENT_DEGRADES_BY: f64 = 2.0;
+
+/// Whether one two-stage run passes B3's rule, against the exact resultant length.
+/// Introduced in chapter "Collapse and refine".
+pub fn two_stage_passes(p: &PipelineOutcome, exact_resultant: f64) -> bool {
+    p.two_stage.mean_distance < B3_ON_CIRCLE
+        && (p.two_stage.resultant_length - exact_resultant).abs() < B3_RESULTANT_TOLERANCE
+}
 
 /// Whether the pilot's two caveats show up as they did there: `[small σ, D = 64]`.
 /// Small σ: the flat normal directions have collapsed by step 250 (`tr(P_⊥ J) < 0.5`)
@@ -109,7 +136,7 @@ pub fn verdicts(r: &ChapterResults) -> Vec<Verdict> {
     out.push(Verdict {
         id: "V3 collapse, then refine (training)".into(),
         paper: "The collapse is rapid; the density is refined at moderate noise. Reading this as an order in training time (collapse first, refinement later) is ours: the abstract ties the two to noise levels.".into(),
-        rule: "Per seed at σ = 0.5 (residual MLP): tr J(100) < 2, excess(100) > 0.6 × geometry-only excess, excess(3000) < 0.4 × geometry-only excess. Reproduced if every seed passes; partly if some do.".into(),
+        rule: format!("Per seed at σ = 0.5 (residual MLP): tr J({B2_COLLAPSE_BY}) < {B2_COLLAPSED_TRACE}, excess({B2_COLLAPSE_BY}) > {B2_NOT_YET_REFINED} × geometry-only excess, excess({B2_REFINE_BY}) < {B2_REFINED} × geometry-only excess. Reproduced if every seed passes; partly if some do."),
         observed: format!(
             "{passing} of {n} seeds pass. tr J(100) {}; excess/geometry-only at step 100 {}, at step 3000 {}.",
             range(r.b2_residual.iter().map(|x| x.at(100).metrics.trace)),
@@ -120,9 +147,7 @@ pub fn verdicts(r: &ChapterResults) -> Vec<Verdict> {
     });
     // V4: the two-stage pipeline.
     let exact = r.constants.resultant_length;
-    let two_stage_ok = r.pipelines.iter().all(|p| {
-        p.two_stage.mean_distance < 0.05 && (p.two_stage.resultant_length - exact).abs() < 0.05
-    });
+    let two_stage_ok = r.pipelines.iter().all(|p| two_stage_passes(p, exact));
     let mean_ambient = |d: usize| {
         let v: Vec<f64> = r
             .pipelines
@@ -136,14 +161,12 @@ pub fn verdicts(r: &ChapterResults) -> Vec<Verdict> {
         r.settings.pipeline_dims[0],
         *r.settings.pipeline_dims.last().expect("dims"),
     );
-    let degrades = mean_ambient(d_hi) > 2.0 * mean_ambient(d_lo);
-    let two_stage_runs = r.pipelines.iter().filter(|p| {
-        p.two_stage.mean_distance < 0.05 && (p.two_stage.resultant_length - exact).abs() < 0.05
-    });
+    let degrades = mean_ambient(d_hi) > B3_AMBIENT_DEGRADES_BY * mean_ambient(d_lo);
+    let two_stage_runs = r.pipelines.iter().filter(|p| two_stage_passes(p, exact));
     out.push(Verdict {
         id: "V4 two-stage pipeline".into(),
         paper: "SiLD: one denoising objective gives the manifold (encoder, decoder) and the density on it; the sample complexity scales with the intrinsic, not the ambient, dimension.".into(),
-        rule: "Two-stage samples at every D: mean distance to the circle < 0.05 and resultant length within 0.05 of I₁(2)/I₀(2); the ambient denoiser (same width, same total steps) degrades with D: its mean distance at the largest D is more than twice that at the smallest. Reproduced if both; partly if one.".into(),
+        rule: format!("Two-stage samples at every D: mean distance to the circle < {B3_ON_CIRCLE} and resultant length within {B3_RESULTANT_TOLERANCE} of I₁(2)/I₀(2); the ambient denoiser (same width, same total steps) degrades with D: its mean distance at the largest D is more than {B3_AMBIENT_DEGRADES_BY} times that at the smallest. Reproduced if both; partly if one."),
         observed: format!(
             "Two-stage passes in {} of {} runs; ambient mean distance {:.3} at D = {d_lo}, {:.3} at D = {d_hi}.",
             two_stage_runs.count(),
