@@ -8,7 +8,7 @@ mod experiment;
 mod interpolation;
 mod noise_prediction;
 
-pub use experiment::{chapter_files, run, ChapterResults, LevelRow, CHAPTER};
+pub use experiment::{chapter_files, run, ChapterResults, LevelRow, CHAPTER, TABLE_ALPHAS};
 pub use interpolation::{remix, round_trip_error, x_0_from, x_t, ALPHAS, LEVELS};
 pub use noise_prediction::{
     gaussian_noise_mmse, noise_mmse, posterior_noise_mean, sample_posterior_noise, TwoPoints,

@@ -32,7 +32,11 @@ pub use two_stage::{
     compare_pipelines, sample_reverse, train_conditional, ConditionalDenoiser, NoiseRange,
     PipelineConfig, PipelineOutcome, SampleStats, SIGMA_DATA,
 };
-pub use verdicts::{b2_rule, caveats_hold, verdicts, Verdict};
+pub use verdicts::{
+    b2_rule, caveats_hold, two_stage_passes, verdicts, Verdict, B2_COLLAPSED_TRACE, B2_COLLAPSE_BY,
+    B2_NOT_YET_REFINED, B2_REFINED, B2_REFINE_BY, B3_AMBIENT_DEGRADES_BY, B3_ON_CIRCLE,
+    B3_RESULTANT_TOLERANCE,
+};
 pub use von_mises::{
     bessel_i_scaled, bessel_i_series, bessel_ratio, mean_resultant_length, resultant_length,
     sample_von_mises, von_mises_log_density, von_mises_normaliser,

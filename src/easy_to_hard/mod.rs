@@ -25,5 +25,7 @@ pub use files::{chapter_files, CHAPTER};
 pub use landscape::{gain_table, linear_coupling, local_order, GainRow, PopulationLoss};
 pub use model::{destroy_into, random_spikes, whitening_c, Latent, MixedCumulantModel};
 pub use oracle::{covariance, e_lambda_nu, kappa4_along_v, moment_checks, whitening_matrix};
-pub use runs::{overlaps_every, steps_to_recovery, two_spike_run, Spike, Trajectory, TwoSpikeRun};
+pub use runs::{
+    overlaps_every, steps_to_recovery, two_spike_run, Spike, Trajectory, TwoSpikeRun, FOUND,
+};
 pub use training::{OnlineSgd, RunConfig, ALPHA};
