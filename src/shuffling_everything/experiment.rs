@@ -56,6 +56,8 @@ pub struct ChapterResults {
     pub diagrams: Vec<DiagramCheck>,
     pub wrong_additivity: DiagramCheck,
     pub separation: Vec<(usize, f64)>,
+    /// Draws per image behind each separation.
+    pub separation_draws: usize,
     pub vp_variance: Vec<(usize, f64)>,
     pub ddpm: DdpmConfig,
     pub ddpm_losses: Vec<f64>,
@@ -211,6 +213,7 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
         diagrams,
         wrong_additivity: check("wrong-additivity", &wrong, draws, seed),
         separation,
+        separation_draws: draws / 4,
         vp_variance,
         ddpm,
         ddpm_losses: model.losses.clone(),
@@ -332,6 +335,7 @@ fn numbers(results: &ChapterResults) -> String {
                 .unwrap_or_else(|| "none".into()),
         ),
         ("separation_delta", SEPARATION_DELTA.to_string()),
+        ("separation_draws", results.separation_draws.to_string()),
         ("separations", separations.join(", ")),
         ("vp_variances", variances.join(", ")),
         (

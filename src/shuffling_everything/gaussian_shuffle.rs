@@ -24,14 +24,15 @@ pub fn vp_shuffle(x: &[f64], beta: f64, rng: &mut StdRng) -> Vec<f64> {
 }
 // ANCHOR_END: gaussian_shuffle
 
-/// A 2-pixel "image" with entries in `[−1, 1]`: one of two fixed pictures.
+/// The two fixed 2-pixel "images", with entries in `[−1, 1]`.
+/// Introduced in chapter "Shuffling everything".
+pub const TWO_IMAGES: [[f64; 2]; 2] = [[0.9, -0.4], [-0.6, 0.7]];
+
+/// One of the [`TWO_IMAGES`], each with probability ½.
 fn two_images() -> SampledSource {
     SampledSource::new("two images", |rng| {
-        if rng.random_bool(0.5) {
-            vec![0.9, -0.4]
-        } else {
-            vec![-0.6, 0.7]
-        }
+        let first = rng.random_bool(0.5);
+        TWO_IMAGES[if first { 0 } else { 1 }].to_vec()
     })
 }
 
@@ -107,7 +108,7 @@ pub fn separation_after(
         let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (draws - 1) as f64;
         (mean, var)
     };
-    let (m1, v1) = run([0.9, -0.4], rng);
-    let (m2, v2) = run([-0.6, 0.7], rng);
+    let (m1, v1) = run(TWO_IMAGES[0], rng);
+    let (m2, v2) = run(TWO_IMAGES[1], rng);
     (m1 - m2).abs() / ((v1 + v2) / 2.0).sqrt()
 }
