@@ -38,6 +38,16 @@ pub fn bounds() -> (Rational, Rational) {
     )
 }
 
+/// The closed form of the largest deviation of `Mⁿ` from 1/3 is checked for `n = 1..=` this.
+pub const DEVIATION_CHECKED_UP_TO: u32 = 30;
+
+/// The tiny language of ShuffleOneRandomToken: its words...
+pub const TINY_VOCAB: usize = 3;
+/// ...its positions...
+pub const TINY_LENGTH: usize = 2;
+/// ...and how many of its total-variation distances to uniform the chapter quotes.
+pub const TINY_DISTANCES_SHOWN: usize = 4;
+
 /// Steps of the generation the figure shows.
 pub const SHOWN_STEPS: [usize; 5] = [STEPS, 60, 30, 10, 0];
 
@@ -125,8 +135,8 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
         .flatten()
         .copied()
         .fold(Rational::ZERO, |a, b| if b > a { b } else { a });
-    let deviation_formula_holds =
-        (1..=30).all(|n| largest_deviation(n) == Rational::new(2, 3 * (1i128 << n)));
+    let deviation_formula_holds = (1..=DEVIATION_CHECKED_UP_TO)
+        .all(|n| largest_deviation(n) == Rational::new(2, 3 * (1i128 << n)));
     // Random priors in f64, as a second opinion on the convexity argument.
     let mut rng = seeded_rng(seed);
     let m25 = shuffle_power(25).to_f64();
@@ -223,7 +233,7 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
         data_moments,
         exact_moments: exact,
         ddpm_moments,
-        tiny_language: tiny_language(3, 2, 8),
+        tiny_language: tiny_language(TINY_VOCAB, TINY_LENGTH, 8),
         repair_iterations,
         repair: repair_score(&repairer),
         snapshots,
@@ -335,6 +345,17 @@ fn numbers(results: &ChapterResults) -> String {
                 .unwrap_or_else(|| "none".into()),
         ),
         ("separation_delta", SEPARATION_DELTA.to_string()),
+        (
+            "deviation_checked_up_to",
+            DEVIATION_CHECKED_UP_TO.to_string(),
+        ),
+        ("tiny_vocab", TINY_VOCAB.to_string()),
+        ("tiny_length", TINY_LENGTH.to_string()),
+        (
+            "tiny_sequences",
+            TINY_VOCAB.pow(TINY_LENGTH as u32).to_string(),
+        ),
+        ("tiny_shown", TINY_DISTANCES_SHOWN.to_string()),
         ("separation_draws", results.separation_draws.to_string()),
         ("separations", separations.join(", ")),
         ("vp_variances", variances.join(", ")),
@@ -348,7 +369,7 @@ fn numbers(results: &ChapterResults) -> String {
                 .tiny_language
                 .distance_to_uniform
                 .iter()
-                .take(4)
+                .take(TINY_DISTANCES_SHOWN)
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(", "),

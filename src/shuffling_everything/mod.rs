@@ -12,5 +12,8 @@ pub mod shuffle_one_random_token;
 pub mod shuffle_power;
 pub mod toy_data;
 
-pub use experiment::{chapter_files, run, ChapterResults, CHAPTER};
+pub use experiment::{
+    chapter_files, run, ChapterResults, CHAPTER, DEVIATION_CHECKED_UP_TO, TINY_DISTANCES_SHOWN,
+    TINY_LENGTH, TINY_VOCAB,
+};
 pub use figures::draw_panels;
