@@ -190,6 +190,15 @@ fn numbers(r: &ChapterResults) -> String {
     let at_d = |d: usize, f: fn(&super::two_stage::PipelineOutcome) -> f64| {
         mean(r.pipelines.iter().filter(|p| p.d == d).map(f).collect())
     };
+    // Mean distance to the circle at the smallest and largest D, each pipeline once.
+    let ambient = (
+        at_d(d_lo, |p| p.ambient.mean_distance),
+        at_d(d_hi, |p| p.ambient.mean_distance),
+    );
+    let two_stage = (
+        at_d(d_lo, |p| p.two_stage.mean_distance),
+        at_d(d_hi, |p| p.two_stage.mean_distance),
+    );
     let entries = [
         ("d", s.d.to_string()),
         ("kappa", format!("{}", s.kappa)),
@@ -353,22 +362,10 @@ fn numbers(r: &ChapterResults) -> String {
         ),
         ("pipeline_d_lo", d_lo.to_string()),
         ("pipeline_d_hi", d_hi.to_string()),
-        (
-            "ambient_distance_lo",
-            format!("{:.3}", at_d(d_lo, |p| p.ambient.mean_distance)),
-        ),
-        (
-            "ambient_distance_hi",
-            format!("{:.3}", at_d(d_hi, |p| p.ambient.mean_distance)),
-        ),
-        (
-            "two_stage_distance_lo",
-            format!("{:.3}", at_d(d_lo, |p| p.two_stage.mean_distance)),
-        ),
-        (
-            "two_stage_distance_hi",
-            format!("{:.3}", at_d(d_hi, |p| p.two_stage.mean_distance)),
-        ),
+        ("ambient_distance_lo", format!("{:.3}", ambient.0)),
+        ("ambient_distance_hi", format!("{:.3}", ambient.1)),
+        ("two_stage_distance_lo", format!("{:.3}", two_stage.0)),
+        ("two_stage_distance_hi", format!("{:.3}", two_stage.1)),
         ("b2_collapse_by", B2_COLLAPSE_BY.to_string()),
         ("b2_collapsed_trace", B2_COLLAPSED_TRACE.to_string()),
         ("b2_not_yet_refined", B2_NOT_YET_REFINED.to_string()),
@@ -379,19 +376,9 @@ fn numbers(r: &ChapterResults) -> String {
         ("b3_degrades_by", B3_AMBIENT_DEGRADES_BY.to_string()),
         (
             "two_stage_factor",
-            format!(
-                "{:.1}",
-                at_d(d_hi, |p| p.two_stage.mean_distance)
-                    / at_d(d_lo, |p| p.two_stage.mean_distance)
-            ),
+            format!("{:.1}", two_stage.1 / two_stage.0),
         ),
-        (
-            "ambient_factor",
-            format!(
-                "{:.1}",
-                at_d(d_hi, |p| p.ambient.mean_distance) / at_d(d_lo, |p| p.ambient.mean_distance)
-            ),
-        ),
+        ("ambient_factor", format!("{:.1}", ambient.1 / ambient.0)),
         (
             "b2_d16_ratio_3000",
             format!(
@@ -424,11 +411,12 @@ fn numbers(r: &ChapterResults) -> String {
             )
         }),
         ("two_stage_trend", {
-            let (lo, hi) = (
-                at_d(d_lo, |p| p.two_stage.mean_distance),
-                at_d(d_hi, |p| p.two_stage.mean_distance),
-            );
-            if hi > lo { "grows" } else { "does not grow" }.to_string()
+            if two_stage.1 > two_stage.0 {
+                "grows"
+            } else {
+                "does not grow"
+            }
+            .to_string()
         }),
         ("v1", verdict(0)),
         ("v2", verdict(1)),
