@@ -106,12 +106,13 @@ fn the_quick_sweep_writes_every_chapter_file_and_h1_covers_the_target_better() {
     }
     let verdicts = std::fs::read_to_string(generated.join("results/verdicts.md")).unwrap();
     for claim in ["H1", "H2", "H3", "H4a", "H4b", "H5a", "H5b", "H6"] {
-        let row = verdicts
-            .lines()
-            .find(|l| l.starts_with(&format!("| {claim} |")))
-            .unwrap_or_else(|| panic!("{claim} has no verdict"));
+        assert!(
+            verdicts.contains(&format!("| {claim} |")),
+            "{claim} is not in the table of outcomes"
+        );
         // Every verdict reports its sign tests.
-        assert!(row.contains(", p = "), "{claim} has no p-value: {row}");
+        let block = verdict_block(&verdicts, claim);
+        assert!(block.contains(", p = "), "{claim} has no p-value: {block}");
     }
     // At quick scale the convergence sweep shares H1–H3's runs and adds H7's arms on one
     // cell, so it completes: each of its verdicts is decided or names what did not
@@ -119,13 +120,10 @@ fn the_quick_sweep_writes_every_chapter_file_and_h1_covers_the_target_better() {
     let converged =
         std::fs::read_to_string(generated.join("results/converged-verdicts.md")).unwrap();
     for claim in ["H1", "H2", "H3", "H7"] {
-        let row = converged
-            .lines()
-            .find(|l| l.starts_with(&format!("| {claim} |")))
-            .unwrap_or_else(|| panic!("{claim} has no converged verdict: {converged}"));
+        let block = verdict_block(&converged, claim);
         assert!(
-            !row.contains("**not decided") || row.contains("Not converged: "),
-            "{row}"
+            !block.contains("*Outcome:* **not decided") || block.contains("Not converged: "),
+            "{block}"
         );
     }
     let table = std::fs::read_to_string(generated.join("results/convergence.md")).unwrap();
@@ -164,6 +162,17 @@ fn the_quick_sweep_writes_every_chapter_file_and_h1_covers_the_target_better() {
     // The mixtures' tables count the modes covered.
     let h1 = std::fs::read_to_string(generated.join("results/h1.md")).unwrap();
     assert!(h1.contains("of 25") && h1.contains("of 40"), "{h1}");
+}
+
+/// The block that details `claim` under a table of verdicts: from its bold name to the
+/// next claim's.
+fn verdict_block<'a>(verdicts: &'a str, claim: &str) -> &'a str {
+    let start = verdicts
+        .find(&format!("**{claim}.** "))
+        .unwrap_or_else(|| panic!("{claim} has no verdict: {verdicts}"));
+    let block = &verdicts[start..];
+    let end = block.find("\n\n**").unwrap_or(block.len());
+    &block[..end]
 }
 
 fn h1_learned_destruction_covers_the_target_better_at_five_steps(runs: &Runs) {

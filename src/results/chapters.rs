@@ -3,7 +3,7 @@
 
 use super::claims::{
     base_config, converged_budget, converged_runs, runs, stability_variants, Budget, Claim,
-    RunSpec, DRAWN_STEPS, H1_STEPS, SEEDS, TARGETS,
+    RunSpec, DRAWN_SEED, DRAWN_STEPS, H1_STEPS, SEEDS, TARGETS,
 };
 use super::convergence_report;
 use super::decoupled_variances::h7_table;
@@ -143,14 +143,14 @@ fn samples_figure(record: &RunRecord, title: &str) -> String {
 }
 
 /// Chapter "Adaptive destruction": the settings of the learned kernel and a first look
-/// at what it changes (25GMM, `T = 5`, seed 0).
+/// at what it changes (25GMM, `T = 5`, seed [`DRAWN_SEED`]).
 pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
     let scale = runs.scale;
     let path = |name: &str| format!("{ADAPTIVE_DESTRUCTION}/{name}");
     let mut files = GeneratedFiles::default();
     let mut used = Vec::new();
     for d in [Destruction::Fixed, Destruction::Learned] {
-        let record = runs.get(&base_config("25gmm", DRAWN_STEPS, d, 0, scale));
+        let record = runs.get(&base_config("25gmm", DRAWN_STEPS, d, DRAWN_SEED, scale));
         let name = super::claims::destruction_name(d);
         files.add(
             path(&format!("samples-{name}.svg")),
@@ -161,7 +161,13 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
         );
         used.push(record);
     }
-    let c = base_config("25gmm", DRAWN_STEPS, Destruction::Learned, 0, scale);
+    let c = base_config(
+        "25gmm",
+        DRAWN_STEPS,
+        Destruction::Learned,
+        DRAWN_SEED,
+        scale,
+    );
     let metric = |r: &RunRecord, m: Metric| m.of(r).map_or("—".into(), |v| format!("{v:.3}"));
     let modes = |r: &RunRecord| {
         summary::modes_covered(r).map_or("—".into(), |(k, n)| format!("{k} of {n}"))
@@ -193,6 +199,7 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
             ("learned_modes", modes(used[1])),
             ("mode_share", format!("{}", 100.0 * summary::MODE_SHARE)),
             ("steps", DRAWN_STEPS.to_string()),
+            ("seed", DRAWN_SEED.to_string()),
         ]),
     );
     files.add(path("first-look.md"), findings::first_look(runs) + "\n");
@@ -210,7 +217,7 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
     let all: Vec<&RunRecord> = runs.all();
     let provenance = provenance(&all, scale);
     let mut files = GeneratedFiles::with_report(RESULTS, &provenance, &verdicts);
-    files.add(path("verdicts.md"), summary::verdict_table(&verdicts));
+    files.add(path("verdicts.md"), summary::verdict_report(&verdicts));
     files.add(path("h1.md"), summary::h1_table(runs));
     files.add(path("h2.md"), summary::h2_table(runs));
     files.add(path("h3.md"), summary::h3_table(runs));
@@ -433,7 +440,7 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
         Some(verdicts) => {
             files.add(
                 path("converged-verdicts.md"),
-                summary::verdict_table(verdicts),
+                summary::verdict_report(verdicts),
             );
             files.add(path("h7.md"), h7_table(runs));
             files.add(path("what-we-tried.md"), what_we_tried(runs));

@@ -264,10 +264,13 @@ impl RunSpec {
 
 /// The number of steps of the runs whose samples chapter "Adaptive destruction" draws.
 pub const DRAWN_STEPS: usize = H1_STEPS[0];
+/// The seed of the runs whose samples are drawn.
+pub const DRAWN_SEED: u64 = 0;
 
-/// The runs whose samples chapter "Adaptive destruction" draws: 25GMM at `T = 5`, seed 0.
+/// The runs whose samples chapter "Adaptive destruction" draws: 25GMM at `T = 5`, seed
+/// [`DRAWN_SEED`].
 pub fn draws_samples(config: &TrainConfig) -> bool {
-    config.target == "25gmm" && config.kernel.steps == DRAWN_STEPS && config.seed == 0
+    config.target == "25gmm" && config.kernel.steps == DRAWN_STEPS && config.seed == DRAWN_SEED
 }
 
 /// `<target>-T<steps>-<destruction>[-<learned parts>]-<objective>-s<seed>-<hash of the
@@ -328,7 +331,7 @@ pub fn stability_variants(scale: Scale, seed: u64) -> Vec<(String, TrainConfig)>
             c.backward_every = 0;
         }),
         variant("uniform-replay", &|c| c.prioritised = false),
-        variant("unbounded-log-variance", &|c| c.kernel.bounded = false),
+        variant("unbounded-outputs", &|c| c.kernel.bounded = false),
         variant("separate-backbones", &|c| c.kernel.shared_backbone = false),
     ];
     for ratio in LEARNING_RATE_RATIOS {

@@ -4,7 +4,7 @@
 
 use super::claims::{
     base_config, h4_steps, iterations, objective_config, objective_name, stability_variants, Claim,
-    DRAWN_STEPS, H1_STEPS, H4_OBJECTIVES, H6_LATENTS, SEEDS, TARGETS,
+    DRAWN_SEED, DRAWN_STEPS, H1_STEPS, H4_OBJECTIVES, H6_LATENTS, SEEDS, TARGETS,
 };
 use super::rules::{self, format_p, Pair, Paired, Sampler};
 use super::summary::{
@@ -319,9 +319,17 @@ pub fn h6_findings(runs: &Runs) -> String {
     out
 }
 
-/// Chapter "Adaptive destruction": what seed 0 at `T = 5` on 25GMM shows.
+/// Chapter "Adaptive destruction": what seed [`DRAWN_SEED`] at `T = 5` on 25GMM shows.
 pub fn first_look(runs: &Runs) -> String {
-    let record = |d| runs.get(&base_config("25gmm", DRAWN_STEPS, d, 0, runs.scale));
+    let record = |d| {
+        runs.get(&base_config(
+            "25gmm",
+            DRAWN_STEPS,
+            d,
+            DRAWN_SEED,
+            runs.scale,
+        ))
+    };
     let (fixed, learned) = (record(Destruction::Fixed), record(Destruction::Learned));
     let compare = |m: Metric| {
         let (f, l) = (m.of(fixed), m.of(learned));

@@ -294,7 +294,7 @@ impl Verdict {
 
     /// The outcome word, with the caveats (where the ELBO and coverage disagree) when
     /// there are any.
-    pub fn outcome_cell(&self) -> String {
+    pub fn outcome_with_caveats(&self) -> String {
         match self.caveats.is_empty() {
             true => format!("**{}**", self.outcome.word()),
             false => format!(
@@ -758,7 +758,7 @@ pub fn h5_verdicts(runs: &Runs) -> [Verdict; 2] {
     [
         Verdict::new(
             "H5a",
-            "Each stabiliser (target network, separate learning rate, replay and its prioritisation, bounded log-variance, shared backbone) helps joint training.",
+            "Each stabiliser (target network, separate learning rate, replay and its prioritisation, bounded outputs, shared backbone) helps joint training.",
             "Reproduced if removing each one makes the mean ELBO gap worse than the full method's by more than the full method's seed-std (or makes a seed diverge); partly if some do.",
             rules::h5a_rule(&full, &ablations),
         ),
@@ -844,21 +844,41 @@ pub fn verdicts(runs: &Runs) -> Vec<Verdict> {
     all
 }
 
-/// The verdicts as a Markdown table.
-pub fn verdict_table(verdicts: &[Verdict]) -> String {
-    let mut out = String::from(
-        "| claim | statement | rule | what the runs showed | paired sign tests (wins–losses, two-sided p) | outcome |\n|---|---|---|---|---|---|\n",
-    );
-    for v in verdicts {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            v.claim,
-            v.statement,
-            v.rule,
-            v.evidence,
-            v.p_values,
-            v.outcome_cell()
-        ));
+/// The verdicts in Markdown: a table of outcomes to read at a glance, then one block per
+/// claim with its rule, what the runs showed, its sign tests and its outcome with every
+/// caveat (as six table columns, these sentences do not fit a page). A single verdict
+/// needs no table.
+pub fn verdict_report(verdicts: &[Verdict]) -> String {
+    let mut out = String::new();
+    if verdicts.len() > 1 {
+        out.push_str("| claim | statement | outcome |\n|---|---|---|\n");
+        for v in verdicts {
+            let caveats = match v.caveats.is_empty() {
+                true => "",
+                false => ", with caveats (below)",
+            };
+            out.push_str(&format!(
+                "| {} | {} | **{}**{caveats} |\n",
+                v.claim,
+                v.statement,
+                v.outcome.word()
+            ));
+        }
+        out.push('\n');
     }
-    out
+    let blocks: Vec<String> = verdicts
+        .iter()
+        .map(|v| {
+            format!(
+                "**{}.** {}\n\n- *Rule:* {}\n- *What the runs showed:* {}\n- *Paired sign tests* (wins–losses, two-sided p): {}\n- *Outcome:* {}\n",
+                v.claim,
+                v.statement,
+                v.rule,
+                v.evidence,
+                v.p_values,
+                v.outcome_with_caveats()
+            )
+        })
+        .collect();
+    out + &blocks.join("\n")
 }

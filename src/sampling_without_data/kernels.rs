@@ -64,7 +64,8 @@ pub struct KernelConfig {
     pub destruction_log_var_range: f64,
     /// Learned destruction: mean shift `σ√Δt·M·tanh(m/M)` around the bridge's mean.
     pub destruction_mean_range: f64,
-    /// Squash raw log-variances with `tanh` (bounded). Off: raw outputs are used as is.
+    /// Squash the raw log-variances, and a learned destruction's mean shift, with `tanh`
+    /// (bounded). Off: raw outputs are used as is.
     pub bounded: bool,
     /// The destruction head sits on the generation backbone instead of its own.
     pub shared_backbone: bool,

@@ -49,7 +49,7 @@ pub struct TrainConfig {
     pub backward_every: usize,
     /// The generation update sees a Polyak-averaged copy of the destruction network.
     pub target_network: bool,
-    /// Polyak rate `τ` of the target copy: `φ̄ ← (1 − τ)φ̄ + τφ`.
+    /// Polyak rate `ρ` of the target copy: `φ̄ ← (1 − ρ)φ̄ + ρφ`.
     pub polyak: f64,
     /// Evaluate every this many iterations (and at the end).
     pub eval_every: usize,
