@@ -13,7 +13,8 @@ use super::decoupled_variances::h7_verdict;
 use super::extension::{at_stage, passes, settled, Settled, EXTENSIONS};
 use super::rules::ElboCurve;
 use super::summary::{
-    h1_verdict, h2_verdict, h3_config, h3_stage, h3_verdict, Runs, Verdict, H3_STEPS, H3_TARGETS,
+    h1_verdict, h2_verdict, h3_config, h3_stage, h3_verdict, Runs, SeedValues, Verdict, H3_STEPS,
+    H3_TARGETS,
 };
 use super::sweep::RunRecord;
 use crate::plot::{self, Line};
@@ -289,13 +290,8 @@ pub fn convergence_table(runs: &Runs) -> String {
             .filter_map(|r| r.outcome.last.as_ref().map(|e| e.elbo))
             .collect();
         let final_cell = match finals.len() {
-            0 => "—".to_string(),
             1 => format!("{:.3} (one seed)", finals[0]),
-            n => {
-                let mean = finals.iter().sum::<f64>() / n as f64;
-                let var = finals.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-                format!("{mean:.3} ± {:.3}", var.sqrt())
-            }
+            _ => SeedValues(finals.iter().map(|&e| Some(e)).collect()).cell(),
         };
         let diverged = stored.len() - finals.len();
         let seeds = match diverged {

@@ -151,7 +151,9 @@ impl SeedValues {
 
     fn cell_with(&self, decimals: usize) -> String {
         let body = match self.mean_std() {
-            Some((m, s)) => format!("{m:.decimals$} ± {s:.decimals$}"),
+            // No-break spaces: a table too wide for the page scrolls instead of breaking a
+            // value over three lines.
+            Some((m, s)) => format!("{m:.decimals$}\u{a0}±\u{a0}{s:.decimals$}"),
             None => "—".into(),
         };
         match self.diverged() {
