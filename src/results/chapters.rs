@@ -251,11 +251,18 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
                             .collect(),
                     })
                     .collect();
-                plot::draw_lines(
+                // The lines fill every corner of some panels: the legend goes below.
+                let frame = plot::Frame {
+                    whole_x: true,
+                    legend_below: true,
+                    ..Default::default()
+                };
+                plot::draw_lines_framed(
                     target,
                     ("steps T", "log Z − ELBO"),
                     &lines,
                     UpperLeft,
+                    &frame,
                     panel,
                 )
                 .map_err(|e| format!("{e:?}"))?;
@@ -294,11 +301,17 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
                         })
                         .collect();
                     let title = format!("{target}, T = {}", summary::H3_STEPS);
-                    plot::draw_lines(
+                    // Iterations are whole numbers; seconds are not.
+                    let frame = plot::Frame {
+                        whole_x: col == 0,
+                        ..Default::default()
+                    };
+                    plot::draw_lines_framed(
                         &title,
                         (axis, "mean ELBO"),
                         &lines,
                         LowerRight,
+                        &frame,
                         &panels[row * 2 + col],
                     )
                     .map_err(|e| format!("{e:?}"))?;
