@@ -103,6 +103,61 @@ pub fn anchored_numbers(entries: &[(&str, String)]) -> String {
     out
 }
 
+/// One claim's verdict as a chapter shows it (see [`verdicts_markdown`]).
+pub struct VerdictEntry {
+    /// The claim's name, `H1` or `A1: easy before hard`.
+    pub claim: String,
+    /// What is claimed, in a sentence.
+    pub statement: String,
+    /// Labelled lines of the claim's block: its rule, what the runs showed, and so on.
+    pub details: Vec<(&'static str, String)>,
+    pub outcome: Outcome,
+    /// What qualifies the outcome (the ELBO and coverage disagreeing, say): printed after
+    /// it in the claim's block, and flagged in the table.
+    pub caveats: Vec<String>,
+}
+
+/// Verdicts in Markdown: a table of outcomes to read at a glance (headed `claim`,
+/// `statement_header`, `outcome`), then one block per claim with every detail and caveat,
+/// because a table with a column per detail squeezes sentences to a few words a line.
+/// A single verdict needs no table.
+pub fn verdicts_markdown(statement_header: &str, entries: &[VerdictEntry]) -> String {
+    let mut out = String::new();
+    if entries.len() > 1 {
+        out.push_str(&format!(
+            "| claim | {statement_header} | outcome |\n|---|---|---|\n"
+        ));
+        for e in entries {
+            let caveats = match e.caveats.is_empty() {
+                true => "",
+                false => ", with caveats (below)",
+            };
+            out.push_str(&format!(
+                "| {} | {} | **{}**{caveats} |\n",
+                e.claim,
+                e.statement,
+                e.outcome.word()
+            ));
+        }
+        out.push('\n');
+    }
+    let blocks: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let mut block = format!("**{}.** {}\n\n", e.claim, e.statement);
+            for (label, text) in &e.details {
+                block.push_str(&format!("- *{label}:* {text}\n"));
+            }
+            let outcome = match e.caveats.is_empty() {
+                true => format!("**{}**", e.outcome.word()),
+                false => format!("**{}**, but {}.", e.outcome.word(), e.caveats.join("; ")),
+            };
+            block + &format!("- *Outcome:* {outcome}\n")
+        })
+        .collect();
+    out + &blocks.join("\n")
+}
+
 /// Replaces the values that describe the machine rather than the results (the wall time
 /// and the thread count), so two runs that differ only in speed or in the machine they
 /// ran on compare equal. Only the value is masked: the rest of the line is compared.
@@ -266,6 +321,45 @@ pub fn flag_name<T: clap::ValueEnum>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(claim: &str, outcome: Outcome, caveats: &[&str]) -> VerdictEntry {
+        VerdictEntry {
+            claim: claim.into(),
+            statement: format!("{claim} holds"),
+            details: vec![("Rule", format!("{claim}'s rule"))],
+            outcome,
+            caveats: caveats.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn verdicts_read_at_a_glance_and_in_full() {
+        let two = verdicts_markdown(
+            "statement",
+            &[
+                entry(
+                    "H1",
+                    Outcome::Partly,
+                    &["25gmm loses coverage", "funnel too"],
+                ),
+                entry("H2", Outcome::Reproduced, &[]),
+            ],
+        );
+        // The table flags the caveats; the block spells each one out after the outcome.
+        assert!(two.starts_with("| claim | statement | outcome |\n|---|---|---|\n"));
+        assert!(two.contains("| H1 | H1 holds | **partly**, with caveats (below) |\n"));
+        assert!(two.contains("| H2 | H2 holds | **reproduced** |\n"));
+        assert!(two.contains(
+            "**H1.** H1 holds\n\n- *Rule:* H1's rule\n- *Outcome:* **partly**, but 25gmm loses coverage; funnel too.\n\n**H2.**"
+        ));
+        assert!(two.ends_with("- *Outcome:* **reproduced**\n"));
+        // One verdict needs no table.
+        let one = verdicts_markdown("statement", &[entry("H6", Outcome::NotReproduced, &[])]);
+        assert_eq!(
+            one,
+            "**H6.** H6 holds\n\n- *Rule:* H6's rule\n- *Outcome:* **not reproduced**\n"
+        );
+    }
 
     #[test]
     fn timing_and_threads_are_the_only_things_ignored() {

@@ -7,7 +7,9 @@ use super::verdicts::{
     B2_NOT_YET_REFINED, B2_REFINED, B2_REFINE_BY, B3_AMBIENT_DEGRADES_BY, B3_ON_CIRCLE,
     B3_RESULTANT_TOLERANCE,
 };
-use crate::report::{anchored_numbers, GeneratedFiles, Provenance};
+use crate::report::{
+    anchored_numbers, verdicts_markdown, GeneratedFiles, Provenance, VerdictEntry,
+};
 use std::fmt::Write;
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -136,20 +138,21 @@ fn pipeline_table(r: &ChapterResults) -> String {
 }
 
 fn verdict_table(r: &ChapterResults) -> String {
-    let mut t = String::from("| claim | the paper (abstract, paraphrased) | our rule, fixed before the runs | what the runs showed | outcome |\n|---|---|---|---|---|\n");
-    for v in &r.verdicts {
-        writeln!(
-            t,
-            "| {} | {} | {} | {} | **{}** |",
-            v.id,
-            v.paper,
-            v.rule,
-            v.observed,
-            v.outcome.word()
-        )
-        .unwrap();
-    }
-    t
+    let entries: Vec<VerdictEntry> = r
+        .verdicts
+        .iter()
+        .map(|v| VerdictEntry {
+            claim: v.id.to_string(),
+            statement: v.paper.to_string(),
+            details: vec![
+                ("Our rule, fixed before the runs", v.rule.to_string()),
+                ("What the runs showed", v.observed.to_string()),
+            ],
+            outcome: v.outcome,
+            caveats: Vec::new(),
+        })
+        .collect();
+    verdicts_markdown("the paper (abstract, paraphrased)", &entries)
 }
 
 fn numbers(r: &ChapterResults) -> String {

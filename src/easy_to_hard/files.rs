@@ -10,7 +10,9 @@ use super::oracle::{kappa4_along_v, Checked, KAPPA4_RADEMACHER};
 use super::runs::Spike;
 use super::runs::FOUND;
 use super::training::ALPHA;
-use crate::report::{anchored_numbers, GeneratedFiles, Provenance};
+use crate::report::{
+    anchored_numbers, verdicts_markdown, GeneratedFiles, Provenance, VerdictEntry,
+};
 use std::fmt::Write;
 
 /// The chapter's folder under `book/generated/`.
@@ -143,22 +145,20 @@ fn a3_table(r: &ChapterResults) -> String {
 }
 
 fn verdict_table(verdicts: &[&Verdict]) -> String {
-    let mut t = String::from(
-        "| claim | the paper says | our rule (fixed before the runs) | what our runs show | verdict |\n|---|---|---|---|---|\n",
-    );
-    for v in verdicts {
-        writeln!(
-            t,
-            "| {} | {} | {} | {} | **{}** |",
-            v.claim,
-            v.paper,
-            v.rule,
-            v.evidence,
-            v.outcome.word()
-        )
-        .unwrap();
-    }
-    t
+    let entries: Vec<VerdictEntry> = verdicts
+        .iter()
+        .map(|v| VerdictEntry {
+            claim: v.claim.to_string(),
+            statement: v.paper.to_string(),
+            details: vec![
+                ("Our rule, fixed before the runs", v.rule.to_string()),
+                ("What our runs show", v.evidence.to_string()),
+            ],
+            outcome: v.outcome,
+            caveats: Vec::new(),
+        })
+        .collect();
+    verdicts_markdown("the paper says", &entries)
 }
 
 fn every_or_count(count: usize, all: usize) -> String {

@@ -8,7 +8,7 @@ use super::claims::{
 use super::extension;
 use super::rules::{self, Decision, H2Target, H3Target, H4aSteps, Pair, Paired, Sampler};
 use super::sweep::RunRecord;
-use crate::report::Scale;
+use crate::report::{verdicts_markdown, Scale, VerdictEntry};
 use crate::sampling_without_data::kernels::Destruction;
 use crate::sampling_without_data::train::TrainConfig;
 use serde::Serialize;
@@ -294,16 +294,21 @@ impl Verdict {
         }
     }
 
-    /// The outcome word, with the caveats (where the ELBO and coverage disagree) when
-    /// there are any.
-    pub fn outcome_with_caveats(&self) -> String {
-        match self.caveats.is_empty() {
-            true => format!("**{}**", self.outcome.word()),
-            false => format!(
-                "**{}**, but {}.",
-                self.outcome.word(),
-                self.caveats.join("; ")
-            ),
+    /// The verdict as the book shows it.
+    pub fn entry(&self) -> VerdictEntry {
+        VerdictEntry {
+            claim: self.claim.to_string(),
+            statement: self.statement.to_string(),
+            details: vec![
+                ("Rule", self.rule.clone()),
+                ("What the runs showed", self.evidence.clone()),
+                (
+                    "Paired sign tests (wins–losses, two-sided p)",
+                    self.p_values.clone(),
+                ),
+            ],
+            outcome: self.outcome,
+            caveats: self.caveats.clone(),
         }
     }
 }
@@ -846,41 +851,8 @@ pub fn verdicts(runs: &Runs) -> Vec<Verdict> {
     all
 }
 
-/// The verdicts in Markdown: a table of outcomes to read at a glance, then one block per
-/// claim with its rule, what the runs showed, its sign tests and its outcome with every
-/// caveat (as six table columns, these sentences do not fit a page). A single verdict
-/// needs no table.
+/// The verdicts in Markdown (see [`verdicts_markdown`]).
 pub fn verdict_report(verdicts: &[Verdict]) -> String {
-    let mut out = String::new();
-    if verdicts.len() > 1 {
-        out.push_str("| claim | statement | outcome |\n|---|---|---|\n");
-        for v in verdicts {
-            let caveats = match v.caveats.is_empty() {
-                true => "",
-                false => ", with caveats (below)",
-            };
-            out.push_str(&format!(
-                "| {} | {} | **{}**{caveats} |\n",
-                v.claim,
-                v.statement,
-                v.outcome.word()
-            ));
-        }
-        out.push('\n');
-    }
-    let blocks: Vec<String> = verdicts
-        .iter()
-        .map(|v| {
-            format!(
-                "**{}.** {}\n\n- *Rule:* {}\n- *What the runs showed:* {}\n- *Paired sign tests* (wins–losses, two-sided p): {}\n- *Outcome:* {}\n",
-                v.claim,
-                v.statement,
-                v.rule,
-                v.evidence,
-                v.p_values,
-                v.outcome_with_caveats()
-            )
-        })
-        .collect();
-    out + &blocks.join("\n")
+    let entries: Vec<VerdictEntry> = verdicts.iter().map(Verdict::entry).collect();
+    verdicts_markdown("statement", &entries)
 }
