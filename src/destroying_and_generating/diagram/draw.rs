@@ -185,14 +185,14 @@ impl Diagram {
             area.draw(&Text::new(person.name.clone(), (x, y), text(18.0)))?;
         }
         // Message-level arrows, then the messages over them.
+        let mut labels = Vec::new();
         for arrow in &self.message_arrows {
             let (from, to) = (message_centre(arrow.from), message_centre(arrow.to));
             let (start, end) = (shorten(from, to, RADIUS + 2), shorten(to, from, RADIUS + 3));
             draw_arrow(area, &[start, end], arrow.kind, MESSAGE_INK)?;
             if let Some(label) = &arrow.label {
-                // Near the head, where arrows leaving one message have fanned out.
-                let at = lerp(start, end, 0.72);
-                area.draw(&Text::new(label.clone(), (at.0, at.1 - 9), text(11.0)))?;
+                let at = free_label_spot(start, end, label, &mut labels);
+                area.draw(&Text::new(label.clone(), at, text(11.0)))?;
             }
         }
         for (i, person) in self.people.iter().enumerate() {
@@ -346,6 +346,38 @@ fn lerp(a: Point, b: Point, t: f64) -> Point {
     (at(a.0, b.0), at(a.1, b.1))
 }
 
+/// A label's box: its centre's corners, `[left, top, right, bottom]`, at 11 px text.
+type LabelBox = [i32; 4];
+
+/// Where a message arrow's label goes: above the arrow near its head, where arrows
+/// leaving one message have fanned out, unless a label already placed is there (arrows
+/// arriving at one message converge); then further back along the arrow. Records the box
+/// it takes in `placed`.
+fn free_label_spot(start: Point, end: Point, label: &str, placed: &mut Vec<LabelBox>) -> Point {
+    const ALONG: [f64; 6] = [0.72, 0.6, 0.84, 0.48, 0.36, 0.24];
+    let half_width = 3 * label.chars().count() as i32 + 2;
+    let spot = |t: f64| {
+        let at = lerp(start, end, t);
+        let centre = (at.0, at.1 - 9);
+        let b = [
+            centre.0 - half_width,
+            centre.1 - 7,
+            centre.0 + half_width,
+            centre.1 + 7,
+        ];
+        (centre, b)
+    };
+    let overlaps =
+        |a: &LabelBox, b: &LabelBox| a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+    let (centre, b) = ALONG
+        .iter()
+        .map(|&t| spot(t))
+        .find(|(_, b)| placed.iter().all(|q| !overlaps(b, q)))
+        .unwrap_or_else(|| spot(ALONG[0]));
+    placed.push(b);
+    centre
+}
+
 /// `from` moved `by` pixels towards `to`.
 fn shorten(from: Point, to: Point, by: i32) -> Point {
     let length = (((to.0 - from.0).pow(2) + (to.1 - from.1).pow(2)) as f64)
@@ -442,4 +474,27 @@ fn head<DB: DrawingBackend>(
     };
     area.draw(&Polygon::new(shape, colour.filled()))?;
     Ok((tip, (back.0.round() as i32, back.1.round() as i32)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_of_arrows_crossing_near_their_heads_do_not_overlap() {
+        // Two of Shuffle's arrows: message 0 to 1 (falling) and 2 to 0 (rising), which
+        // cross close to the messages they arrive at.
+        let mut placed = Vec::new();
+        let (start, end) = ((90, 100), (230, 138));
+        let falling = free_label_spot(start, end, "1/2", &mut placed);
+        let rising = free_label_spot((90, 176), (230, 100), "1/2", &mut placed);
+        // The first label keeps its spot near the head, 9 pixels above the arrow.
+        let head = lerp(start, end, 0.72);
+        assert_eq!(falling, (head.0, head.1 - 9));
+        let [a, b] = [placed[0], placed[1]];
+        assert!(
+            a[2] <= b[0] || b[2] <= a[0] || a[3] <= b[1] || b[3] <= a[1],
+            "{a:?} and {b:?} overlap (labels at {falling:?} and {rising:?})"
+        );
+    }
 }
