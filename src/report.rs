@@ -117,6 +117,28 @@ pub struct VerdictEntry {
     pub caveats: Vec<String>,
 }
 
+impl VerdictEntry {
+    /// A claim of a paper tested by a rule fixed before the runs, without caveats.
+    pub fn of_paper(
+        claim: &str,
+        paper: &str,
+        rule: &str,
+        observed: &str,
+        outcome: Outcome,
+    ) -> VerdictEntry {
+        VerdictEntry {
+            claim: claim.into(),
+            statement: paper.into(),
+            details: vec![
+                ("Our rule, fixed before the runs", rule.into()),
+                ("What the runs showed", observed.into()),
+            ],
+            outcome,
+            caveats: Vec::new(),
+        }
+    }
+}
+
 /// Verdicts in Markdown: a table of outcomes to read at a glance (headed `claim`,
 /// `statement_header`, `outcome`), then one block per claim with every detail and caveat,
 /// because a table with a column per detail squeezes sentences to a few words a line.

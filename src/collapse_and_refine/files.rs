@@ -141,16 +141,7 @@ fn verdict_table(r: &ChapterResults) -> String {
     let entries: Vec<VerdictEntry> = r
         .verdicts
         .iter()
-        .map(|v| VerdictEntry {
-            claim: v.id.to_string(),
-            statement: v.paper.to_string(),
-            details: vec![
-                ("Our rule, fixed before the runs", v.rule.to_string()),
-                ("What the runs showed", v.observed.to_string()),
-            ],
-            outcome: v.outcome,
-            caveats: Vec::new(),
-        })
+        .map(|v| VerdictEntry::of_paper(&v.id, &v.paper, &v.rule, &v.observed, v.outcome))
         .collect();
     verdicts_markdown("the paper (abstract, paraphrased)", &entries)
 }

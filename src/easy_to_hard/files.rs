@@ -147,16 +147,7 @@ fn a3_table(r: &ChapterResults) -> String {
 fn verdict_table(verdicts: &[&Verdict]) -> String {
     let entries: Vec<VerdictEntry> = verdicts
         .iter()
-        .map(|v| VerdictEntry {
-            claim: v.claim.to_string(),
-            statement: v.paper.to_string(),
-            details: vec![
-                ("Our rule, fixed before the runs", v.rule.to_string()),
-                ("What our runs show", v.evidence.to_string()),
-            ],
-            outcome: v.outcome,
-            caveats: Vec::new(),
-        })
+        .map(|v| VerdictEntry::of_paper(v.claim, v.paper, &v.rule, &v.evidence, v.outcome))
         .collect();
     verdicts_markdown("the paper says", &entries)
 }

@@ -4,7 +4,7 @@
 
 use super::experiment::{ChapterResults, Run};
 use super::withholding::Withholding;
-use crate::plot::{draw_lines, svg, Line};
+use crate::plot::{draw_lines, draw_lines_framed, svg, Frame, Line};
 use plotters::prelude::*;
 
 fn floor(results: &ChapterResults, xs: &[f64]) -> Line {
@@ -55,11 +55,18 @@ pub fn curves_figure(results: &ChapterResults) -> String {
                     points: mean_curve(results, *size, Withholding::RandomMask),
                 },
             ];
-            draw_lines(
+            // The curves start high on the left and, with little data, rise again on the
+            // right: no corner is free, so the legend goes below.
+            let frame = Frame {
+                legend_below: true,
+                ..Default::default()
+            };
+            draw_lines_framed(
                 &format!("{size} unique sentences"),
                 ("log10 epochs", "validation NLL (nats/token)"),
                 &lines,
                 SeriesLabelPosition::UpperLeft,
+                &frame,
                 &panel,
             )?;
         }

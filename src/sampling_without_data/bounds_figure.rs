@@ -46,16 +46,20 @@ pub fn draw_bounds<DB: DrawingBackend>(
                 .collect(),
         ),
     ];
+    // Early bounds can be far off: the range holds every value of the last three quarters
+    // of training (earlier ones may leave the chart), centred on the true log Z.
     let values = series
         .iter()
-        .flat_map(|s| s.2.iter().map(|p| p.1))
+        .flat_map(|s| s.2.iter().filter(|p| p.0 >= last / 4.0).map(|p| p.1))
         .chain(log_z);
     let (low, high) = values
         .filter(|v| v.is_finite())
         .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    // Early bounds can be far off; show the last three quarters of the range sensibly.
     let centre = log_z.unwrap_or((low + high) / 2.0);
-    let span = ((high - centre).abs().max((centre - low).abs())).clamp(0.5, 20.0);
+    let span = match low <= high {
+        true => 1.05 * ((high - centre).abs().max((centre - low).abs())).max(0.5),
+        false => 1.0, // nothing finite to show
+    };
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 16))
         .margin(10)
@@ -67,6 +71,7 @@ pub fn draw_bounds<DB: DrawingBackend>(
         .configure_mesh()
         .x_desc("iteration")
         .y_desc("nats")
+        .x_label_formatter(&|x| format!("{x:.0}"))
         .draw()?;
     for (label, colour, points) in series {
         chart

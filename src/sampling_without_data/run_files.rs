@@ -22,11 +22,17 @@ pub fn run_files(outcome: &RunOutcome, provenance: &Provenance) -> GeneratedFile
             outcome,
         },
     );
+    let c = &outcome.config;
+    // Without exploration noise and replay, every trajectory is the sampler's own.
+    let policy = match c.exploration_std == 0.0 && c.backward_every == 0 {
+        true => "on-policy",
+        false => "off-policy",
+    };
     let title = format!(
-        "{} — T = {}, {} destruction",
+        "{} — T = {}, {} destruction, {policy}",
         outcome.target,
-        outcome.config.kernel.steps,
-        flag_name(&outcome.config.kernel.destruction)
+        c.kernel.steps,
+        flag_name(&c.kernel.destruction)
     );
     files.add(
         "bounds.svg",

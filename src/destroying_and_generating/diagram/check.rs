@@ -309,7 +309,7 @@ impl Diagram {
                 } else {
                     "some message has several possible outcomes".into()
                 };
-                let statement = format!("{} is a function", a.label);
+                let statement = format!("{} is a function", self.arrow_name(k));
                 claims.push(claim(ClaimKind::DeclaredKind, statement, holds, detail));
             }
             if let Some(Action::Channel(back)) = &a.back {
@@ -324,7 +324,6 @@ impl Diagram {
                     claims.push(claim(ClaimKind::Inverse, statement, holds, String::new()));
                 }
             }
-            let _ = k;
         }
         claims.extend(self.commutativity_claims()?);
         for (i, person) in self.people.iter().enumerate() {

@@ -120,6 +120,19 @@ impl Diagram {
         Diagram::default()
     }
 
+    /// How the claims name arrow `k`: its label, with its ends when another arrow has the
+    /// same label (a diagram may re-mix at several levels).
+    pub fn arrow_name(&self, k: usize) -> String {
+        let a = &self.arrows[k];
+        match self.arrows.iter().filter(|b| b.label == a.label).count() {
+            1 => a.label.clone(),
+            _ => format!(
+                "{} ({} to {})",
+                a.label, self.people[a.from].name, self.people[a.to].name
+            ),
+        }
+    }
+
     /// Adds a person, drawn with its messages, and returns its index.
     pub fn person(&mut self, name: &str, messages: &[String]) -> usize {
         self.people.push(Person {
@@ -290,5 +303,22 @@ impl Diagram {
             given: given.map(String::from),
         });
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_arrow_is_named_by_its_ends_only_when_its_label_repeats() {
+        let mut d = Diagram::new();
+        let (a, b, c) = (d.node("A", &[]), d.node("B", &[]), d.node("C", &[]));
+        d.shortcut(a, b, "re-mix", ArrowKind::Morphism)
+            .shortcut(b, c, "re-mix", ArrowKind::Morphism)
+            .shortcut(a, c, "keep", ArrowKind::Morphism);
+        assert_eq!(d.arrow_name(0), "re-mix (A to B)");
+        assert_eq!(d.arrow_name(1), "re-mix (B to C)");
+        assert_eq!(d.arrow_name(2), "keep");
     }
 }

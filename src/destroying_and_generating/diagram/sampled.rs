@@ -147,9 +147,12 @@ fn same_distribution(a: &[Vec<f64>], b: &[Vec<f64>], products: bool) -> (bool, S
             ks_statistic(&fa, &fb)
         })
         .fold(0.0, f64::max);
+    let tests = match features.len() {
+        1 => "1 test".to_string(),
+        k => format!("{k} tests"),
+    };
     let detail = format!(
-        "KS: largest D = {worst:.4}, critical {critical:.4} ({} tests, n = {})",
-        features.len(),
+        "KS: largest D = {worst:.4}, critical {critical:.4} ({tests}, n = {})",
         a.len()
     );
     (worst <= critical, detail)
@@ -208,8 +211,8 @@ impl Diagram {
                 let once: Vec<Vec<f64>> = xs.iter().map(|x| (arrow.apply)(x, &mut rng)).collect();
                 let again: Vec<Vec<f64>> = xs.iter().map(|x| (arrow.apply)(x, &mut rng)).collect();
                 let error = max_relative_error(&once, &again);
-                let statement = format!("{} is a function", a.label);
-                let detail = format!("two calls differ by at most {error:.1e}");
+                let statement = format!("{} is a function", self.arrow_name(k));
+                let detail = format!("two calls differ by at most {}", small(error));
                 claims.push(claim(
                     ClaimKind::DeclaredKind,
                     statement,
@@ -258,7 +261,7 @@ impl Diagram {
                     error = error.max(max_relative_error(&reference, &run(p, &mut rng)?));
                 }
                 let statement = self.commutes_statement(u, v, &paths);
-                let detail = format!("paths differ by at most {error:.1e} (relative)");
+                let detail = format!("paths differ by at most {} (relative)", small(error));
                 claims.push(claim(
                     ClaimKind::Commutes,
                     statement,
@@ -288,5 +291,13 @@ impl Diagram {
             claims.push(claim(kind, statement, holds, detail));
         }
         Ok(claims)
+    }
+}
+
+/// A floating-point discrepancy: exactly `0`, or in scientific notation.
+fn small(error: f64) -> String {
+    match error {
+        0.0 => "0".into(),
+        e => format!("{e:.1e}"),
     }
 }
