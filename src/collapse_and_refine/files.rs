@@ -40,8 +40,11 @@ fn noise_table(r: &ChapterResults) -> String {
 }
 
 fn training_table(r: &ChapterResults) -> String {
-    let mut t = String::from(
-        "| network | seed | geometry-only excess | $\\mathrm{tr}\\,J$ at step 50 | at 100 | at 3000 | excess / geometry-only at 100 | at 1000 | at 3000 | rule (tr J(100) < 2; > 0.6 at 100; < 0.4 at 3000) |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    // B2's two checkpoints, and one before, between and after for the trends.
+    let (collapse, refine) = (B2_COLLAPSE_BY, B2_REFINE_BY);
+    let (early, middle) = (collapse / 2, refine / 3);
+    let mut t = format!(
+        "| network | seed | geometry-only excess | $\\mathrm{{tr}}\\,J$ at step {early} | $\\mathrm{{tr}}\\,J$ at step {collapse} | $\\mathrm{{tr}}\\,J$ at step {refine} | excess / geometry-only at step {collapse} | excess / geometry-only at step {middle} | excess / geometry-only at step {refine} | B2's three checks: tr J({collapse}) < {B2_COLLAPSED_TRACE}; ratio > {B2_NOT_YET_REFINED} at step {collapse}; ratio < {B2_REFINED} at step {refine} |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for run in r.b2_residual.iter().chain(&r.b2_plain) {
         let ratio = |s: usize| run.at(s).metrics.excess / run.geometry_excess;
@@ -53,12 +56,12 @@ fn training_table(r: &ChapterResults) -> String {
             if run.residual { "residual" } else { "plain" },
             run.seed,
             run.geometry_excess,
-            run.at(50).metrics.trace,
-            run.at(100).metrics.trace,
-            run.at(3000).metrics.trace,
-            ratio(100),
-            ratio(1000),
-            ratio(3000),
+            run.at(early).metrics.trace,
+            run.at(collapse).metrics.trace,
+            run.at(refine).metrics.trace,
+            ratio(collapse),
+            ratio(middle),
+            ratio(refine),
             mark(checks[0]),
             mark(checks[1]),
             mark(checks[2]),
