@@ -3,6 +3,7 @@
 use super::experiment::{ChapterResults, TrainingRun};
 use super::two_stage::PipelineOutcome;
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 const COLOURS: [RGBColor; 6] = [
@@ -52,13 +53,53 @@ impl Series {
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 /// A panel of series against a shared x axis, the y range from the data (or `y_max`).
+/// The legend goes in the upper right corner, or with `legend_below` in a strip under
+/// the chart (for panels whose lines leave no corner empty).
 pub fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     axes: (&str, &str),
     series: &[Series],
     y_max: Option<f64>,
+    legend_below: bool,
 ) -> DrawResult<DB> {
+    const ROW: i32 = 18;
+    let area = match legend_below {
+        false => area.clone(),
+        true => {
+            let rows = series.len().div_ceil(2) as i32;
+            let (chart, strip) =
+                area.split_vertically(area.dim_in_pixel().1 as i32 - rows * ROW - 8);
+            let width = strip.dim_in_pixel().0 as i32;
+            for (k, s) in series.iter().enumerate() {
+                let colour = COLOURS[k % COLOURS.len()];
+                let (x, y) = (
+                    50 + (k as i32 % 2) * (width - 50) / 2,
+                    (k as i32 / 2) * ROW + 4,
+                );
+                let sample = vec![(x, y + 7), (x + 18, y + 7)];
+                match (s.markers_only, s.dashed) {
+                    (true, _) => {
+                        strip.draw(&TriangleMarker::new((x + 9, y + 7), 6, colour.filled()))?
+                    }
+                    (_, true) => strip.draw(&DashedPathElement::new(
+                        sample,
+                        6,
+                        4,
+                        colour.stroke_width(2),
+                    ))?,
+                    _ => strip.draw(&PathElement::new(sample, colour.stroke_width(2)))?,
+                }
+                strip.draw(&Text::new(
+                    s.label.clone(),
+                    (x + 24, y),
+                    ("sans-serif", 12).into_font(),
+                ))?;
+            }
+            chart
+        }
+    };
+    let area = &area;
     let all = series
         .iter()
         .flat_map(|s| s.points.iter())
@@ -119,13 +160,15 @@ pub fn draw_panel<DB: DrawingBackend>(
             chart.draw_series(pts.iter().map(|&p| Circle::new(p, 2, colour.filled())))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font(("sans-serif", 12))
-        .draw()?;
+    if !legend_below {
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font(("sans-serif", 12))
+            .draw()?;
+    }
     Ok(())
 }
 
@@ -165,6 +208,7 @@ pub fn draw_noise_levels<DB: DrawingBackend>(
             ),
         ],
         Some(2.2),
+        false,
     )?;
     draw_panel(
         &right,
@@ -187,6 +231,7 @@ pub fn draw_noise_levels<DB: DrawingBackend>(
             ),
         ],
         Some(1.2),
+        false,
     )
 }
 
@@ -222,6 +267,7 @@ pub fn draw_training<DB: DrawingBackend>(
         ("log10 step", "tr J"),
         &per_run(runs, |_, p| p.metrics.trace),
         Some(4.0),
+        false,
     )?;
     let mut series = per_run(runs, |run, p| p.metrics.excess / run.geometry_excess);
     let span = |v: f64| {
@@ -238,6 +284,7 @@ pub fn draw_training<DB: DrawingBackend>(
         ("log10 step", "excess / geometry-only excess"),
         &series,
         Some(3.0),
+        false,
     )
 }
 
@@ -267,6 +314,7 @@ pub fn draw_caveats<DB: DrawingBackend>(
         ("log10 step", "gain"),
         &series,
         Some(3.0),
+        true, // the lines leave no corner empty
     )?;
     let d16 = &r.b2_residual[0];
     let mut series = Vec::new();
@@ -287,6 +335,7 @@ pub fn draw_caveats<DB: DrawingBackend>(
         ("log10 step", "value"),
         &series,
         Some(6.0),
+        true, // the lines leave no corner empty
     )
 }
 
