@@ -148,11 +148,12 @@ pub fn draw_sweeps<DB: DrawingBackend>(
     for (sweep, colour, name) in sweeps {
         draw_sweep(&mut chart, sweep, colour, name)?;
     }
+    // v's seeds reach the upper left; u's large dimensions stay low on the right.
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::UpperRight)
         .draw()?;
     Ok(())
 }
