@@ -2,8 +2,8 @@
 
 use super::experiment::{ChapterResults, TrainingRun};
 use super::two_stage::PipelineOutcome;
+use crate::plot::{self, LegendEntry, Mark};
 use plotters::coord::Shift;
-use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 const COLOURS: [RGBColor; 6] = [
@@ -63,40 +63,23 @@ pub fn draw_panel<DB: DrawingBackend>(
     y_max: Option<f64>,
     legend_below: bool,
 ) -> DrawResult<DB> {
-    const ROW: i32 = 18;
     let area = match legend_below {
         false => area.clone(),
         true => {
-            let rows = series.len().div_ceil(2) as i32;
-            let (chart, strip) =
-                area.split_vertically(area.dim_in_pixel().1 as i32 - rows * ROW - 8);
-            let width = strip.dim_in_pixel().0 as i32;
-            for (k, s) in series.iter().enumerate() {
-                let colour = COLOURS[k % COLOURS.len()];
-                let (x, y) = (
-                    50 + (k as i32 % 2) * (width - 50) / 2,
-                    (k as i32 / 2) * ROW + 4,
-                );
-                let sample = vec![(x, y + 7), (x + 18, y + 7)];
-                match (s.markers_only, s.dashed) {
-                    (true, _) => {
-                        strip.draw(&TriangleMarker::new((x + 9, y + 7), 6, colour.filled()))?
-                    }
-                    (_, true) => strip.draw(&DashedPathElement::new(
-                        sample,
-                        6,
-                        4,
-                        colour.stroke_width(2),
-                    ))?,
-                    _ => strip.draw(&PathElement::new(sample, colour.stroke_width(2)))?,
-                }
-                strip.draw(&Text::new(
-                    s.label.clone(),
-                    (x + 24, y),
-                    ("sans-serif", 12).into_font(),
-                ))?;
-            }
-            chart
+            let entries: Vec<LegendEntry> = series
+                .iter()
+                .enumerate()
+                .map(|(k, s)| LegendEntry {
+                    label: s.label.clone(),
+                    colour: COLOURS[k % COLOURS.len()],
+                    mark: match (s.markers_only, s.dashed) {
+                        (true, _) => Mark::Triangle,
+                        (_, true) => Mark::Dashed,
+                        _ => Mark::Line,
+                    },
+                })
+                .collect();
+            plot::legend_below(area, &entries)?
         }
     };
     let area = &area;

@@ -5,7 +5,10 @@ mod sampler;
 mod series;
 
 pub use sampler::draw_samples;
-pub use series::{draw_bars, draw_legend, draw_lines, draw_lines_framed, Frame, Line};
+pub use series::{
+    draw_bars, draw_legend, draw_lines, draw_lines_framed, legend_below, Frame, LegendEntry, Line,
+    Mark,
+};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -1,4 +1,5 @@
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 
 /// Colours of successive series (eight, so that the largest panel, eight lines, repeats
@@ -49,6 +50,54 @@ pub struct Frame {
 /// Height of one row of a legend drawn under a chart.
 const LEGEND_ROW: i32 = 18;
 
+/// How a legend entry shows its series.
+#[derive(Clone, Copy, Debug)]
+pub enum Mark {
+    Line,
+    Dashed,
+    Triangle,
+}
+
+/// One entry of a legend drawn under a chart.
+pub struct LegendEntry {
+    pub label: String,
+    pub colour: RGBColor,
+    pub mark: Mark,
+}
+
+/// Draws `entries` two to a row in a strip at the bottom of `area` (for charts whose
+/// lines leave no corner empty) and returns the area above it, for the chart.
+pub fn legend_below<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[LegendEntry],
+) -> Result<DrawingArea<DB, Shift>, DrawingAreaErrorKind<DB::ErrorType>> {
+    let rows = entries.len().div_ceil(2) as i32;
+    let height = area.dim_in_pixel().1 as i32;
+    let (chart, strip) = area.split_vertically(height - rows * LEGEND_ROW - 8);
+    let width = strip.dim_in_pixel().0 as i32;
+    for (k, e) in entries.iter().enumerate() {
+        let (x, y) = (
+            60 + (k as i32 % 2) * (width - 60) / 2,
+            (k as i32 / 2) * LEGEND_ROW + 4,
+        );
+        let sample = vec![(x, y + 7), (x + 18, y + 7)];
+        let style = e.colour.stroke_width(2);
+        match e.mark {
+            Mark::Line => strip.draw(&PathElement::new(sample, style))?,
+            Mark::Dashed => strip.draw(&DashedPathElement::new(sample, 6, 4, style))?,
+            Mark::Triangle => {
+                strip.draw(&TriangleMarker::new((x + 9, y + 7), 6, e.colour.filled()))?
+            }
+        }
+        strip.draw(&Text::new(
+            e.label.clone(),
+            (x + 24, y),
+            ("sans-serif", 12).into_font(),
+        ))?;
+    }
+    Ok(chart)
+}
+
 /// [`draw_lines`] in a chosen [`Frame`].
 pub fn draw_lines_framed<DB: DrawingBackend>(
     title: &str,
@@ -60,27 +109,16 @@ pub fn draw_lines_framed<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     area.fill(&WHITE)?;
     let area = if frame.legend_below {
-        let rows = lines.len().div_ceil(2) as i32;
-        let height = area.dim_in_pixel().1 as i32;
-        let (chart, strip) = area.split_vertically(height - rows * LEGEND_ROW - 8);
-        for (k, line) in lines.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
-            let width = strip.dim_in_pixel().0 as i32;
-            let (x, y) = (
-                60 + (k as i32 % 2) * (width - 60) / 2,
-                (k as i32 / 2) * LEGEND_ROW + 4,
-            );
-            strip.draw(&PathElement::new(
-                vec![(x, y + 7), (x + 18, y + 7)],
-                colour.stroke_width(2),
-            ))?;
-            strip.draw(&Text::new(
-                line.label.clone(),
-                (x + 24, y),
-                ("sans-serif", 12).into_font(),
-            ))?;
-        }
-        chart
+        let entries: Vec<LegendEntry> = lines
+            .iter()
+            .enumerate()
+            .map(|(k, line)| LegendEntry {
+                label: line.label.clone(),
+                colour: PALETTE[k % PALETTE.len()],
+                mark: Mark::Line,
+            })
+            .collect();
+        legend_below(area, &entries)?
     } else {
         area.clone()
     };
