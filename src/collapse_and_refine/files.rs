@@ -140,7 +140,8 @@ fn pipeline_table(r: &ChapterResults) -> String {
     t
 }
 
-fn verdict_table(r: &ChapterResults) -> String {
+/// The chapter's verdicts in the shared layout of [`verdicts_markdown`].
+fn verdicts_file(r: &ChapterResults) -> String {
     let entries: Vec<VerdictEntry> = r
         .verdicts
         .iter()
@@ -433,7 +434,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("training-table.md"), training_table(results));
     files.add(path("caveats-table.md"), caveats_table(results));
     files.add(path("pipelines-table.md"), pipeline_table(results));
-    files.add(path("verdicts.md"), verdict_table(results));
+    files.add(path("verdicts.md"), verdicts_file(results));
     files.add(path("provenance.md"), provenance.to_markdown());
     files.add(
         path("noise-levels.svg"),

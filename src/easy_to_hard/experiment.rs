@@ -212,7 +212,7 @@ pub const A1_LATER_FACTOR: u64 = 10;
 
 /// The A1 rule for one run: `t_u(0.8) ≤ 10k`, `m_v < 0.4` when `m_u` first exceeds 0.8,
 /// `t_v(0.8) ≥ 10 t_u(0.8)`, and `t_v(0.8)` reached within the budget (the thresholds are
-/// [`FOUND`], [`A1_U_WITHIN`], [`A1_V_STILL_BELOW`] and [`A1_LATER_FACTOR`]).
+/// [`FOUND`], `A1_U_WITHIN`, `A1_V_STILL_BELOW` and `A1_LATER_FACTOR`).
 pub fn a1_checks(run: &TwoSpikeRun) -> [bool; 4] {
     [
         run.t_u.is_some_and(|t| t <= A1_U_WITHIN),

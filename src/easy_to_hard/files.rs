@@ -144,7 +144,8 @@ fn a3_table(r: &ChapterResults) -> String {
     t
 }
 
-fn verdict_table(verdicts: &[&Verdict]) -> String {
+/// The chapter's verdicts in the shared layout of [`verdicts_markdown`].
+fn verdicts_file(verdicts: &[&Verdict]) -> String {
     let entries: Vec<VerdictEntry> = verdicts
         .iter()
         .map(|v| VerdictEntry::of_paper(v.claim, v.paper, &v.rule, &v.evidence, v.outcome))
@@ -361,7 +362,7 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
     files.add(path("a3-runs.md"), a3_table(results));
     files.add(
         path("verdicts.md"),
-        verdict_table(&[
+        verdicts_file(&[
             &results.a1.verdict,
             &results.a2.verdict,
             &results.a3.verdict,

@@ -119,7 +119,7 @@ impl Configuration {
         self.settled(runs).convergence
     }
 
-    /// Whether it passed the criterion at that stage ([`passes`](super::extension::passes)).
+    /// Whether it passed the criterion at that stage ([`passes`]).
     pub fn converged(&self, runs: &Runs) -> bool {
         self.settled(runs).converged
     }
