@@ -56,7 +56,11 @@ fn seed_summaries_are_exact() {
     assert_eq!(v.diverged(), 1);
     assert_eq!(
         v.cell(),
-        format!("3.000 ± {:.3} (1 diverged)", (14.0f64 / 3.0).sqrt())
+        // No-break spaces keep a cell on one line in the rendered table.
+        format!(
+            "3.000\u{a0}±\u{a0}{:.3} (1 diverged)",
+            (14.0f64 / 3.0).sqrt()
+        )
     );
     assert_eq!(SeedValues(vec![None, None]).mean_std(), None);
 }

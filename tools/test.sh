@@ -25,7 +25,7 @@ stage() { # NAME COMMAND...
 
 stage "rustfmt" cargo fmt --check
 stage "clippy" cargo clippy --all-targets -- -D warnings
-stage "unit, oracle and chapter tests" cargo test --all-targets
+stage "unit, oracle and chapter tests" cargo test --all-targets --no-fail-fast
 stage "doc tests" cargo test --doc
 stage "the cuda feature builds (no GPU needed)" tools/cuda-env.sh cargo build --features cuda
 stage "generated files are fresh" cargo run --release --quiet -- generate --scale full --check
