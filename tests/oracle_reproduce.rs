@@ -234,8 +234,18 @@ mod rules {
             "{}",
             d.caveats[0]
         );
-        // An ELBO loss with better coverage is reported the other way round.
+        // An ELBO loss with better coverage is reported the other way round, with the
+        // loss counted when it is outright.
         std::mem::swap(&mut p.claimed, &mut p.baseline);
+        let d = h1_rule(std::slice::from_ref(&p));
+        assert!(
+            d.caveats[0].contains("loses the ELBO in 5 of 5 paired seeds but wins coverage"),
+            "{:?}",
+            d.caveats
+        );
+        // A 2–3 split is neither a win nor an outright loss.
+        p.claimed.0[0].1 = seeds([BETTER, BETTER, WORSE, WORSE, WORSE].map(Some));
+        p.baseline.0[0].1 = line(1.5, 0.0);
         let d = h1_rule(&[p]);
         assert!(
             d.caveats[0].contains("does not win the ELBO by the rule but wins coverage"),

@@ -2,14 +2,16 @@
 //! derived from the stored runs (training happens only in `reproduce`).
 
 use super::claims::{
-    base_config, converged_budget, converged_runs, runs, stability_variants, Budget, Claim,
-    RunSpec, DRAWN_SEED, DRAWN_STEPS, H1_STEPS, SEEDS, TARGETS,
+    base_config, converged_budget, converged_runs, h5_steps, runs, stability_variants, Budget,
+    Claim, RunSpec, DRAWN_SEED, DRAWN_STEPS, H1_STEPS, H4_STEPS, H7_STEPS, H7_TARGETS,
+    LEARNING_RATE_RATIOS, SEEDS, TARGETS,
 };
 use super::convergence_report;
 use super::decoupled_variances::h7_table;
+use super::extension::EXTENSIONS;
 use super::findings;
-use super::rules::sign_test_p_value;
-use super::summary::{self, h3_curve, Metric, Runs, H3_TARGETS};
+use super::rules::{sign_test_p_value, H5B_SPREAD_STDS};
+use super::summary::{self, h3_curve, Metric, Runs, H3_STEPS, H3_TARGETS};
 use super::sweep::{stored_record, RunRecord};
 use super::what_we_tried::what_we_tried;
 use crate::plot::{self, Line};
@@ -20,6 +22,15 @@ use crate::sampling_without_data::kernels::Destruction;
 use crate::sampling_without_data::targets::{builtin, BuiltinTarget};
 use ndarray::Array2;
 use plotters::prelude::SeriesLabelPosition::{LowerRight, UpperLeft};
+
+/// `5, 10, 20`: a list of step counts for the prose.
+fn list(values: &[usize]) -> String {
+    values
+        .iter()
+        .map(usize::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 pub const ADAPTIVE_DESTRUCTION: &str = "adaptive-destruction";
 pub const RESULTS: &str = "results";
@@ -121,7 +132,7 @@ pub fn footer(provenance: &Provenance, runs: &[&RunRecord]) -> String {
         ),
     };
     format!(
-        "{} {seeds}; {} runs, each on one thread; the wall time is their sum.\n",
+        "{} {seeds}; {} runs, each on one thread. The time given is the sum of the runs' single-thread times, not the wall time of the sweep, which ran several at once.\n",
         provenance.to_markdown(),
         runs.len()
     )
@@ -386,6 +397,13 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
                 stability_variants(scale, 0).len().to_string(),
             ),
             ("robust_wins", summary::ROBUST_WINS.to_string()),
+            ("targets", TARGETS.len().to_string()),
+            ("h1_steps", list(&H1_STEPS)),
+            ("h3_steps", H3_STEPS.to_string()),
+            ("h4_steps", list(&H4_STEPS)),
+            ("h5_steps", h5_steps(scale).to_string()),
+            ("h5_ratios", LEARNING_RATE_RATIOS.len().to_string()),
+            ("h5b_stds", H5B_SPREAD_STDS.to_string()),
             ("mode_share", format!("{}", 100.0 * summary::MODE_SHARE)),
             (
                 "smallest_p",
@@ -433,6 +451,7 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
             converged_runs(runs.scale).len(),
             provenance.wall_time_s,
             verdicts.is_some(),
+            &convergence_report::settled_undecided(runs),
         ),
     );
     files.add(
@@ -475,6 +494,9 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
             ("evaluations", evaluations.to_string()),
             ("every", (iterations / evaluations).to_string()),
             ("window", (evaluations / 5).to_string()),
+            ("extensions", EXTENSIONS.to_string()),
+            ("h7_targets", H7_TARGETS.join(" and ")),
+            ("h7_steps", list(&H7_STEPS)),
             ("hours", format!("{:.2}", provenance.wall_time_s / 3600.0)),
         ]),
     );

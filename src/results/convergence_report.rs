@@ -380,6 +380,50 @@ fn unconverged(runs: &Runs, reads: impl Fn(&Configuration) -> bool) -> Vec<Strin
         .collect()
 }
 
+/// H1 reads fixed and learned destruction at `T = 5`.
+fn h1_reads(c: &Configuration) -> bool {
+    c.steps == 5 && c.sampler.is_fixed_or_method()
+}
+
+/// H2 reads H1's samplers and fixed destruction at `T = 20`.
+fn h2_reads(c: &Configuration) -> bool {
+    h1_reads(c) || (c.steps == 20 && c.sampler == Sampler::Fixed)
+}
+
+/// H7 is decided by the decoupled and tied arms; the single-part arms are reported.
+fn h7_reads(runs: &Runs, c: &Configuration) -> bool {
+    h7_cells(runs.scale).contains(&(c.target, c.steps))
+        && matches!(
+            c.sampler,
+            Sampler::Learned(LearnedParts::MeanAndVariance | LearnedParts::MeanTiedVariance)
+        )
+}
+
+/// Before the sweep is complete: the claims among H1, H2 and H7 that will read "not
+/// decided" whatever the remaining runs show, each with the configurations it reads that
+/// have stopped without converging (after their last extension, or with a lost seed).
+pub fn settled_undecided(runs: &Runs) -> Vec<(&'static str, Vec<String>)> {
+    let stopped_unconverged = |reads: &dyn Fn(&Configuration) -> bool| -> Vec<String> {
+        configurations(runs)
+            .into_iter()
+            .filter(|c| reads(c))
+            .filter(|c| {
+                let settled = c.settled(runs);
+                stopped(&settled) && !settled.converged
+            })
+            .map(|c| c.label())
+            .collect()
+    };
+    [
+        ("H1", stopped_unconverged(&h1_reads)),
+        ("H2", stopped_unconverged(&h2_reads)),
+        ("H7", stopped_unconverged(&|c| h7_reads(runs, c))),
+    ]
+    .into_iter()
+    .filter(|(_, names)| !names.is_empty())
+    .collect()
+}
+
 // ANCHOR: converged_verdicts
 /// H1, H2, H3 and H7 decided on the convergence sweep, once every run is stored; each
 /// is "not decided" if a configuration it reads has not converged.
@@ -387,23 +431,11 @@ pub fn converged_verdicts(runs: &Runs) -> Option<Vec<Verdict>> {
     if !complete(runs) {
         return None;
     }
-    let method = |c: &Configuration| c.sampler.is_fixed_or_method();
     Some(vec![
-        h1_verdict(runs).decided_on_converged(&unconverged(runs, |c| c.steps == 5 && method(c))),
-        h2_verdict(runs).decided_on_converged(&unconverged(runs, |c| {
-            (c.steps == 5 && method(c)) || (c.steps == 20 && c.sampler == Sampler::Fixed)
-        })),
+        h1_verdict(runs).decided_on_converged(&unconverged(runs, h1_reads)),
+        h2_verdict(runs).decided_on_converged(&unconverged(runs, h2_reads)),
         h3_verdict(runs).decided_on_converged(&h3_unconverged(runs)),
-        // H7 is decided by the decoupled and tied arms; the single-part arms are reported.
-        h7_verdict(runs).decided_on_converged(&unconverged(runs, |c| {
-            h7_cells(runs.scale).contains(&(c.target, c.steps))
-                && matches!(
-                    c.sampler,
-                    Sampler::Learned(
-                        LearnedParts::MeanAndVariance | LearnedParts::MeanTiedVariance
-                    )
-                )
-        })),
+        h7_verdict(runs).decided_on_converged(&unconverged(runs, |c| h7_reads(runs, c))),
     ])
 }
 // ANCHOR_END: converged_verdicts
@@ -738,6 +770,40 @@ mod tests {
             }
         }
         Runs::of_budget(records, scale, Budget::Converged)
+    }
+
+    /// Before the sweep is complete, a claim is bound to read "not decided" once a
+    /// configuration it reads has stopped without converging (after its last extension,
+    /// or with a lost seed); one still being extended binds nothing, and a claim that does
+    /// not read the configuration is not named.
+    #[test]
+    fn a_claim_is_known_undecided_once_a_configuration_it_reads_stops_unconverged() {
+        let funnel_fixed_20 = |c: &Configuration| {
+            c.target == "funnel" && c.steps == 20 && c.sampler == Sampler::Fixed
+        };
+        let tied = |c: &Configuration| h7_arm(c, LearnedParts::MeanTiedVariance);
+        let runs = sweep_of(funnel_fixed_20, tied);
+        assert_eq!(
+            settled_undecided(&runs),
+            vec![
+                ("H2", vec!["funnel T = 20 fixed".to_string()]),
+                ("H7", vec!["25gmm T = 5 learned (tied)".to_string()]),
+            ]
+        );
+        // The last extension of funnel T = 20 fixed still lacks a seed: not yet bound.
+        let base = Budget::Converged.config("funnel", 20, Destruction::Fixed, 0, Scale::Quick);
+        let missing = at_stage(&base, EXTENSIONS);
+        let records: Vec<RunRecord> = runs
+            .all()
+            .into_iter()
+            .filter(|r| r.outcome.config != missing)
+            .cloned()
+            .collect();
+        let runs = Runs::of_budget(records, Scale::Quick, Budget::Converged);
+        assert_eq!(
+            settled_undecided(&runs),
+            vec![("H7", vec!["25gmm T = 5 learned (tied)".to_string()])]
+        );
     }
 
     fn h7_arm(c: &Configuration, parts: LearnedParts) -> bool {

@@ -373,14 +373,17 @@ pub fn budget(scale: Scale) -> String {
     )
 }
 
-/// How far the convergence sweep has got (`first`: the runs of its first stage), and
-/// what the chapter's verdicts rest on.
+/// How far the convergence sweep has got (`first`: the runs of its first stage), what
+/// the chapter's verdicts rest on, and, before it is complete, which claims are already
+/// bound to read "not decided" (`settled_undecided`, from
+/// [`settled_undecided`](super::convergence_report::settled_undecided)).
 pub fn converged_progress(
     stored: usize,
     all: usize,
     first: usize,
     seconds: f64,
     complete: bool,
+    settled_undecided: &[(&str, Vec<String>)],
 ) -> String {
     let hours = format!(
         "{:.1} single-thread hours of training so far",
@@ -392,12 +395,26 @@ pub fn converged_progress(
             "The convergence sweep has called for {all} runs so far ({first} at the convergence budget, and {extended} in extensions of the configurations that did not converge and of H3's two destructions to one stage) and has stored {stored} of them ({hours})."
         ),
     };
-    let status = if complete {
-        "It is complete: H1, H2, H3 and H7 are decided on it below, each only if every configuration it reads has converged."
-    } else {
-        "It is not complete: until it is, the verdicts of H1–H3 above come from the short sweep alone, H7 is undecided, and the table below shows each configuration's criterion once its five seeds are in."
+    if complete {
+        return format!("{so_far} It is complete: H1, H2, H3 and H7 are decided on it below, each only if every configuration it reads has converged.\n");
+    }
+    let status = format!(
+        "It is not complete: until it is, the verdicts of H1–H3 above come from the short sweep alone, H7 is undecided, and the table below shows each configuration's criterion once its {} seeds are in.",
+        super::claims::SEEDS
+    );
+    let bound: Vec<String> = settled_undecided
+        .iter()
+        .map(|(claim, names)| format!("{claim} ({})", names.join(", ")))
+        .collect();
+    let bound = match bound.as_slice() {
+        [] => String::new(),
+        _ => format!(
+            " Some outcomes are already fixed: whatever the remaining runs show, {} will read \"not decided\", since each reads a configuration that stopped without converging (after its last extension, or with a lost seed): {}.",
+            and_list(&settled_undecided.iter().map(|(c, _)| *c).collect::<Vec<_>>()),
+            bound.join("; ")
+        ),
     };
-    format!("{so_far} {status}\n")
+    format!("{so_far} {status}{bound}\n")
 }
 
 /// Under the short sweep's verdict table: which claims the convergence sweep decides

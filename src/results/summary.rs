@@ -772,7 +772,7 @@ pub fn h5_verdicts(runs: &Runs) -> [Verdict; 2] {
         Verdict::new(
             "H5b",
             "The destruction/generation learning-rate ratio is critical.",
-            format!("Reproduced if the mean ELBO gap over the ratios {} spreads by more than two seed-stds of the full method, or some ratio diverges.", ratios_list()),
+            format!("Reproduced if the mean ELBO gap over the ratios {} spreads by more than {} seed-stds of the full method, or some ratio diverges.", ratios_list(), rules::H5B_SPREAD_STDS),
             rules::h5b_rule(&samplers[0].1.0[0].1, &ratios),
         ),
     ]
