@@ -616,7 +616,7 @@ pub fn h3_table(runs: &Runs) -> String {
             None => "not reached".into(),
         };
         out.push_str(&format!(
-            "| {target} | {level:.3} | {} | {} | {:.3} | {} its | {:.1} ms / {:.1} ms |\n",
+            "| {target} | {level:.3} | {} | {} | {:.3} | {} its | {:.2} ms / {:.2} ms |\n",
             at(f, &fixed),
             at(l, &learned),
             learned.elbo.last().copied().unwrap_or(f64::NAN),
