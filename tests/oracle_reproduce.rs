@@ -619,7 +619,7 @@ mod rules {
             verdict("H4a", Outcome::Partly),
             verdict("H6", Outcome::Reproduced),
         ];
-        let pending = verdicts_across_budgets(&short, None);
+        let pending = verdicts_across_budgets(&short, &[]);
         assert!(pending.contains("decides H1, H2 and H3 again"), "{pending}");
         assert!(
             pending.contains(
@@ -627,13 +627,23 @@ mod rules {
             ),
             "{pending}"
         );
+        // Claims are decided one by one, as the runs each reads are stored.
+        let partial = verdicts_across_budgets(&short, &[verdict("H2", Outcome::Reproduced)]);
+        assert!(
+            partial.contains(": H2 is reproduced there (partly here). The verdict of H2 changed"),
+            "{partial}"
+        );
+        assert!(
+            partial.contains("H1 and H3 still wait for runs there"),
+            "{partial}"
+        );
         let converged = [
             verdict("H1", Outcome::NotReproduced),
             verdict("H2", Outcome::Partly),
             verdict("H3", Outcome::NotDecided),
             verdict("H7", Outcome::Reproduced),
         ];
-        let text = verdicts_across_budgets(&short, Some(&converged));
+        let text = verdicts_across_budgets(&short, &converged);
         assert!(text.contains(": H1 is not reproduced there (reproduced here), H2 is partly there (partly here) and H3 is not decided there (not reproduced here)."), "{text}");
         assert!(
             text.contains("The verdict of H1 changed with the budget"),
@@ -646,13 +656,13 @@ mod rules {
             "{text}"
         );
         let undecided = [verdict("H1", Outcome::NotDecided)];
-        let text = verdicts_across_budgets(&short[..1], Some(&undecided));
+        let text = verdicts_across_budgets(&short[..1], &undecided);
         assert!(
             text.contains("No decided verdict changed with the budget. H1 is not decided there"),
             "{text}"
         );
         let same = [verdict("H1", Outcome::Reproduced)];
-        let text = verdicts_across_budgets(&short[..1], Some(&same));
+        let text = verdicts_across_budgets(&short[..1], &same);
         assert!(
             text.trim_end()
                 .ends_with("No verdict changed with the budget."),

@@ -420,7 +420,10 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
         path("verdicts-across-budgets.md"),
         findings::verdicts_across_budgets(
             &verdicts,
-            convergence_report::converged_verdicts(converged).as_deref(),
+            &convergence_report::converged_verdicts(converged)
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>(),
         ),
     );
     files.extend(convergence_files(converged));
@@ -428,8 +431,8 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
 }
 
 /// The convergence sweep's part of chapter "Results": its progress, the criterion per
-/// configuration, the learning curves, and H7's table and the four verdicts once every
-/// run is stored.
+/// configuration, the learning curves, each verdict once the runs it reads are stored,
+/// H7's table with its verdict, and "What we tried" once every run is stored.
 fn convergence_files(runs: &Runs) -> GeneratedFiles {
     let path = |name: &str| format!("{RESULTS}/{name}");
     let records = runs.all();
@@ -442,16 +445,34 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
     };
     let (stored, all) = convergence_report::progress(runs);
     let verdicts = convergence_report::converged_verdicts(runs);
+    let complete = convergence_report::complete(runs);
+    let (decided, waiting): (Vec<_>, Vec<_>) = Claim::CONVERGED
+        .iter()
+        .zip(&verdicts)
+        .partition(|(_, v)| v.is_some());
+    let names = |claims: &[(&Claim, &Option<summary::Verdict>)]| -> Vec<String> {
+        claims
+            .iter()
+            .map(|(c, _)| c.name().to_uppercase())
+            .collect()
+    };
+    let (decided, waiting) = (names(&decided), names(&waiting));
     let mut files = GeneratedFiles::default();
     files.add(
         path("converged-progress.md"),
         findings::converged_progress(
-            stored,
-            all,
-            converged_runs(runs.scale).len(),
-            provenance.wall_time_s,
-            verdicts.is_some(),
-            &convergence_report::settled_undecided(runs),
+            findings::SweepProgress {
+                stored,
+                all,
+                first: converged_runs(runs.scale).len(),
+                seconds: provenance.wall_time_s,
+                complete,
+            },
+            &decided,
+            &convergence_report::settled_undecided(runs)
+                .into_iter()
+                .filter(|(claim, _)| waiting.iter().any(|w| w == claim))
+                .collect::<Vec<_>>(),
         ),
     );
     files.add(
@@ -468,21 +489,35 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
     );
     let pending =
         format!("*Pending: {stored} of {all} runs of the convergence sweep are stored.*\n");
-    match &verdicts {
-        Some(verdicts) => {
-            files.add(
-                path("converged-verdicts.md"),
-                summary::verdict_report(verdicts),
-            );
-            files.add(path("h7.md"), h7_table(runs));
-            files.add(path("what-we-tried.md"), what_we_tried(runs));
-        }
-        None => {
-            files.add(path("converged-verdicts.md"), pending.clone());
-            files.add(path("h7.md"), pending.clone());
-            files.add(path("what-we-tried.md"), pending);
-        }
-    }
+    let ready: Vec<summary::Verdict> = verdicts.iter().flatten().cloned().collect();
+    let report = match (ready.is_empty(), waiting.is_empty()) {
+        (true, _) => pending.clone(),
+        (false, true) => summary::verdict_report(&ready),
+        (false, false) => format!(
+            "{}\n*Waiting for runs: {}. {}*\n",
+            summary::verdict_report(&ready),
+            waiting.join(", "),
+            pending.trim().trim_matches('*')
+        ),
+    };
+    files.add(path("converged-verdicts.md"), report);
+    let h7_decided = verdicts.last().is_some_and(Option::is_some);
+    files.add(
+        path("h7.md"),
+        if h7_decided {
+            h7_table(runs)
+        } else {
+            pending.clone()
+        },
+    );
+    files.add(
+        path("what-we-tried.md"),
+        if complete {
+            what_we_tried(runs)
+        } else {
+            pending
+        },
+    );
     let (iterations, batch, evaluations) = converged_budget(runs.scale);
     files.add(
         path("converged-numbers.md"),

@@ -1,7 +1,7 @@
 //! The convergence sweep as chapter "Results" shows it: how far it has got, whether each
 //! configuration converged (by [`convergence`](super::convergence)), its learning
-//! curves, and, once every run is stored, the verdicts of H1–H3 and H7 decided on
-//! converged configurations only.
+//! curves, and the verdicts of H1–H3 and H7, each once every run it reads is stored and
+//! decided on converged configurations only.
 //! The sweep may take several sessions; everything here reads whatever is stored.
 
 use super::claims::{
@@ -390,9 +390,19 @@ fn h2_reads(c: &Configuration) -> bool {
     h1_reads(c) || (c.steps == 20 && c.sampler == Sampler::Fixed)
 }
 
+/// H3 reads fixed and learned destruction at its `T` on its targets.
+fn h3_reads(c: &Configuration) -> bool {
+    c.steps == H3_STEPS && H3_TARGETS.contains(&c.target) && c.sampler.is_fixed_or_method()
+}
+
+/// Whether `c` is on one of H7's cells (a target and a `T`).
+fn h7_cell(runs: &Runs, c: &Configuration) -> bool {
+    h7_cells(runs.scale).contains(&(c.target, c.steps))
+}
+
 /// H7 is decided by the decoupled and tied arms; the single-part arms are reported.
 fn h7_reads(runs: &Runs, c: &Configuration) -> bool {
-    h7_cells(runs.scale).contains(&(c.target, c.steps))
+    h7_cell(runs, c)
         && matches!(
             c.sampler,
             Sampler::Learned(LearnedParts::MeanAndVariance | LearnedParts::MeanTiedVariance)
@@ -425,18 +435,30 @@ pub fn settled_undecided(runs: &Runs) -> Vec<(&'static str, Vec<String>)> {
 }
 
 // ANCHOR: converged_verdicts
-/// H1, H2, H3 and H7 decided on the convergence sweep, once every run is stored; each
-/// is "not decided" if a configuration it reads has not converged.
-pub fn converged_verdicts(runs: &Runs) -> Option<Vec<Verdict>> {
-    if !complete(runs) {
-        return None;
-    }
-    Some(vec![
-        h1_verdict(runs).decided_on_converged(&unconverged(runs, h1_reads)),
-        h2_verdict(runs).decided_on_converged(&unconverged(runs, h2_reads)),
-        h3_verdict(runs).decided_on_converged(&h3_unconverged(runs)),
-        h7_verdict(runs).decided_on_converged(&unconverged(runs, |c| h7_reads(runs, c))),
-    ])
+/// H1, H2, H3 and H7 decided on the convergence sweep, in that order, each once every run
+/// it reads is stored (`None` until then); each is "not decided" if a configuration it
+/// reads has not converged.
+pub fn converged_verdicts(runs: &Runs) -> Vec<Option<Verdict>> {
+    let stored = |reads: &dyn Fn(&Configuration) -> bool| {
+        configurations(runs)
+            .iter()
+            .filter(|c| reads(c))
+            .all(|c| stopped(&c.settled(runs)))
+    };
+    // H3 also reads its two destructions at one stage; H7 reports all four arms.
+    let h3_stored =
+        stored(&h3_reads) && h3_runs(runs).iter().all(|s| runs.find(&s.config).is_some());
+    let h7_stored = stored(&|c| h7_cell(runs, c) && matches!(c.sampler, Sampler::Learned(_)));
+    vec![
+        stored(&h1_reads)
+            .then(|| h1_verdict(runs).decided_on_converged(&unconverged(runs, h1_reads))),
+        stored(&h2_reads)
+            .then(|| h2_verdict(runs).decided_on_converged(&unconverged(runs, h2_reads))),
+        h3_stored.then(|| h3_verdict(runs).decided_on_converged(&h3_unconverged(runs))),
+        h7_stored.then(|| {
+            h7_verdict(runs).decided_on_converged(&unconverged(runs, |c| h7_reads(runs, c)))
+        }),
+    ]
 }
 // ANCHOR_END: converged_verdicts
 
@@ -445,8 +467,7 @@ pub fn converged_verdicts(runs: &Runs) -> Option<Vec<Verdict>> {
 fn h3_unconverged(runs: &Runs) -> Vec<String> {
     let mut names = Vec::new();
     for c in configurations(runs) {
-        if c.steps != H3_STEPS || !H3_TARGETS.contains(&c.target) || !c.sampler.is_fixed_or_method()
-        {
+        if !h3_reads(&c) {
             continue;
         }
         let stage = h3_stage(runs, c.target);
@@ -708,7 +729,7 @@ mod tests {
         for d in [Destruction::Fixed, Destruction::Learned] {
             assert_eq!(h3_config(&runs, "40gmm", d, 3), gmm40(d));
         }
-        let h3 = |runs: &Runs| converged_verdicts(runs).unwrap().remove(2);
+        let h3 = |runs: &Runs| converged_verdicts(runs).remove(2).unwrap();
         assert!(
             !h3(&runs).evidence.contains("Not converged"),
             "{:?}",
@@ -806,6 +827,44 @@ mod tests {
         );
     }
 
+    /// `runs` without the first-stage run of seed 0 of the configuration `missing` picks.
+    fn without(runs: &Runs, missing: impl Fn(&Configuration) -> bool) -> Runs {
+        let gone: Vec<TrainConfig> = configurations(runs)
+            .into_iter()
+            .filter(|c| missing(c))
+            .map(|c| c.base(runs, 0))
+            .collect();
+        let records = runs
+            .all()
+            .into_iter()
+            .filter(|r| !gone.contains(&r.outcome.config))
+            .cloned()
+            .collect();
+        Runs::of_budget(records, runs.scale, Budget::Converged)
+    }
+
+    /// Each claim is decided as soon as every run it reads is stored, whatever else is
+    /// missing: a missing H7 arm holds back H7 only, a missing run at `T = 5` on Funnel
+    /// holds back H1 and H2 (H2 reads H1's samplers) but not H3 or H7.
+    #[test]
+    fn each_claim_is_decided_once_the_runs_it_reads_are_stored() {
+        let all = sweep_of(|_| false, |_| false);
+        let decided = |runs: &Runs| -> Vec<bool> {
+            converged_verdicts(runs)
+                .iter()
+                .map(Option::is_some)
+                .collect()
+        };
+        assert_eq!(decided(&all), [true, true, true, true]);
+        let runs = without(&all, |c| h7_arm(c, LearnedParts::VarianceOnly));
+        assert!(!complete(&runs));
+        assert_eq!(decided(&runs), [true, true, true, false]);
+        let runs = without(&all, |c| {
+            c.target == "funnel" && c.steps == 5 && c.sampler == Sampler::Fixed
+        });
+        assert_eq!(decided(&runs), [false, false, true, true]);
+    }
+
     fn h7_arm(c: &Configuration, parts: LearnedParts) -> bool {
         c.target == "25gmm" && c.steps == 5 && c.sampler == Sampler::Learned(parts)
     }
@@ -815,7 +874,7 @@ mod tests {
     /// seed to divergence does, and the table and the summary say why it stopped.
     #[test]
     fn h7_waits_for_its_deciding_arms_and_a_diverged_seed_ends_a_configuration() {
-        let h7 = |runs: &Runs| converged_verdicts(runs).unwrap().remove(3);
+        let h7 = |runs: &Runs| converged_verdicts(runs).remove(3).unwrap();
         let runs = sweep_of(|c| h7_arm(c, LearnedParts::MeanOnly), |_| false);
         assert!(complete(&runs));
         assert!(

@@ -373,18 +373,35 @@ pub fn budget(scale: Scale) -> String {
     )
 }
 
-/// How far the convergence sweep has got (`first`: the runs of its first stage), what
-/// the chapter's verdicts rest on, and, before it is complete, which claims are already
-/// bound to read "not decided" (`settled_undecided`, from
+/// How far the convergence sweep has got.
+pub struct SweepProgress {
+    /// Runs stored, and called for so far.
+    pub stored: usize,
+    pub all: usize,
+    /// The runs of its first stage.
+    pub first: usize,
+    /// Their summed single-thread time.
+    pub seconds: f64,
+    /// Every configuration stopped and every run stored.
+    pub complete: bool,
+}
+
+/// How far the convergence sweep has got, which claims it has decided so far (`decided`:
+/// each is decided once every run it reads is stored), and, for those still waiting,
+/// which are already bound to read "not decided" (`bound`, from
 /// [`settled_undecided`](super::convergence_report::settled_undecided)).
 pub fn converged_progress(
-    stored: usize,
-    all: usize,
-    first: usize,
-    seconds: f64,
-    complete: bool,
-    settled_undecided: &[(&str, Vec<String>)],
+    progress: SweepProgress,
+    decided: &[String],
+    bound: &[(&str, Vec<String>)],
 ) -> String {
+    let SweepProgress {
+        stored,
+        all,
+        first,
+        seconds,
+        complete,
+    } = progress;
     let hours = format!(
         "{:.1} single-thread hours of training so far",
         seconds / 3600.0
@@ -398,28 +415,39 @@ pub fn converged_progress(
     if complete {
         return format!("{so_far} It is complete: H1, H2, H3 and H7 are decided on it below, each only if every configuration it reads has converged.\n");
     }
+    let decided_so_far = match decided {
+        [] => "none is decided yet".to_string(),
+        [one] => format!("{one} is decided so far"),
+        more => format!("{} are decided so far", and_list(more)),
+    };
     let status = format!(
-        "It is not complete: until it is, the verdicts of H1–H3 above come from the short sweep alone, H7 is undecided, and the table below shows each configuration's criterion once its {} seeds are in.",
+        "It is not complete. Each claim is decided below once every run it reads is stored, and only if every configuration it reads has converged: {decided_so_far}; until a claim is, its verdict above (H7 has none) rests on the short sweep alone. The table below shows each configuration's criterion once its {} seeds are in.",
         super::claims::SEEDS
     );
-    let bound: Vec<String> = settled_undecided
+    let bound_names: Vec<String> = bound
         .iter()
         .map(|(claim, names)| format!("{claim} ({})", names.join(", ")))
         .collect();
-    let bound = match bound.as_slice() {
+    let bound = match bound_names.as_slice() {
         [] => String::new(),
+        [_] => format!(
+            " One outcome is already fixed: whatever the remaining runs show, {} will read \"not decided\", since a configuration it reads stopped without converging (after its last extension, or with a lost seed): {}.",
+            bound[0].0,
+            bound[0].1.join(", ")
+        ),
         _ => format!(
             " Some outcomes are already fixed: whatever the remaining runs show, {} will read \"not decided\", since each reads a configuration that stopped without converging (after its last extension, or with a lost seed): {}.",
-            and_list(&settled_undecided.iter().map(|(c, _)| *c).collect::<Vec<_>>()),
-            bound.join("; ")
+            and_list(&bound.iter().map(|(c, _)| *c).collect::<Vec<_>>()),
+            bound_names.join("; ")
         ),
     };
     format!("{so_far} {status}{bound}\n")
 }
 
 /// Under the short sweep's verdict table: which claims the convergence sweep decides
-/// again, what it found once complete, and which verdicts changed with the budget.
-pub fn verdicts_across_budgets(short: &[Verdict], converged: Option<&[Verdict]>) -> String {
+/// again, what it has found so far, and which verdicts changed with the budget.
+/// `converged` holds the claims it has decided so far.
+pub fn verdicts_across_budgets(short: &[Verdict], converged: &[Verdict]) -> String {
     let decided_again = |v: &&Verdict| {
         Claim::CONVERGED
             .iter()
@@ -438,9 +466,9 @@ pub fn verdicts_across_budgets(short: &[Verdict], converged: Option<&[Verdict]>)
         [one] => format!(" {} is decided at this short budget only.", one.claim),
         more => format!(" {} are decided at this short budget only.", names(more)),
     };
-    let Some(converged) = converged else {
-        return format!("{opening}; it is not complete, so until it is these verdicts rest on the short budget alone.{only}\n");
-    };
+    if converged.is_empty() {
+        return format!("{opening}; it has decided none of them yet, so until it does these verdicts rest on the short budget alone.{only}\n");
+    }
     let pairs: Vec<(&Verdict, &Verdict)> = again
         .iter()
         .filter_map(|s| {
@@ -484,6 +512,16 @@ pub fn verdicts_across_budgets(short: &[Verdict], converged: Option<&[Verdict]>)
         [] => {}
         [one] => change.push_str(&format!(" {} is not decided there, because a configuration it reads did not converge: its only verdict is this table's, about samplers stopped early.", one.claim)),
         more => change.push_str(&format!(" {} are not decided there, because a configuration each reads did not converge: their only verdicts are this table's, about samplers stopped early.", names(more))),
+    }
+    let waiting: Vec<&Verdict> = again
+        .iter()
+        .filter(|s| !converged.iter().any(|c| c.claim == s.claim))
+        .copied()
+        .collect();
+    match waiting.as_slice() {
+        [] => {}
+        [one] => change.push_str(&format!(" {} still waits for runs there, so for now its verdict rests on the short budget alone.", one.claim)),
+        more => change.push_str(&format!(" {} still wait for runs there, so for now their verdicts rest on the short budget alone.", names(more))),
     }
     format!("{opening}: {}. {change}{only}\n", and_list(&there))
 }
