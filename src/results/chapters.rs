@@ -416,24 +416,20 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
         ]),
     );
     files.add(path("provenance.md"), footer(&provenance, &all));
+    let converged_verdicts = convergence_report::converged_verdicts(converged);
+    let decided: Vec<summary::Verdict> = converged_verdicts.iter().flatten().cloned().collect();
     files.add(
         path("verdicts-across-budgets.md"),
-        findings::verdicts_across_budgets(
-            &verdicts,
-            &convergence_report::converged_verdicts(converged)
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>(),
-        ),
+        findings::verdicts_across_budgets(&verdicts, &decided),
     );
-    files.extend(convergence_files(converged));
+    files.extend(convergence_files(converged, &converged_verdicts));
     files
 }
 
 /// The convergence sweep's part of chapter "Results": its progress, the criterion per
 /// configuration, the learning curves, each verdict once the runs it reads are stored,
 /// H7's table with its verdict, and "What we tried" once every run is stored.
-fn convergence_files(runs: &Runs) -> GeneratedFiles {
+fn convergence_files(runs: &Runs, verdicts: &[Option<summary::Verdict>]) -> GeneratedFiles {
     let path = |name: &str| format!("{RESULTS}/{name}");
     let records = runs.all();
     let provenance = Provenance {
@@ -444,19 +440,16 @@ fn convergence_files(runs: &Runs) -> GeneratedFiles {
         ..self::provenance(&records, runs.scale)
     };
     let (stored, all) = convergence_report::progress(runs);
-    let verdicts = convergence_report::converged_verdicts(runs);
     let complete = convergence_report::complete(runs);
-    let (decided, waiting): (Vec<_>, Vec<_>) = Claim::CONVERGED
-        .iter()
-        .zip(&verdicts)
-        .partition(|(_, v)| v.is_some());
-    let names = |claims: &[(&Claim, &Option<summary::Verdict>)]| -> Vec<String> {
-        claims
+    let claims = |decided: bool| -> Vec<String> {
+        Claim::CONVERGED
             .iter()
+            .zip(verdicts)
+            .filter(|(_, v)| v.is_some() == decided)
             .map(|(c, _)| c.name().to_uppercase())
             .collect()
     };
-    let (decided, waiting) = (names(&decided), names(&waiting));
+    let (decided, waiting) = (claims(true), claims(false));
     let mut files = GeneratedFiles::default();
     files.add(
         path("converged-progress.md"),
