@@ -637,6 +637,19 @@ mod rules {
             partial.contains("H1 and H3 still wait for runs there"),
             "{partial}"
         );
+        let one_waiting = verdicts_across_budgets(
+            &short,
+            &[
+                verdict("H1", Outcome::Reproduced),
+                verdict("H2", Outcome::Partly),
+            ],
+        );
+        assert!(
+            one_waiting.contains(
+                "H3 still waits for runs there, so for now its verdict rests on the short budget alone."
+            ),
+            "{one_waiting}"
+        );
         let converged = [
             verdict("H1", Outcome::NotReproduced),
             verdict("H2", Outcome::Partly),
