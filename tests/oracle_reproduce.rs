@@ -320,12 +320,21 @@ mod rules {
         };
         assert_eq!(faster.reached(), (Some(300), Some(100)));
         assert_eq!(faster.paired().wins, 5);
+
         let slower = H3Target {
             target: "b".into(),
             fixed: fixed.clone(),
             learned: (0..5).map(|_| curve(None)).collect(),
         };
         assert_eq!(slower.paired().losses, 5);
+        // The evidence names the iterations, never reaching as "never".
+        let both = h3_rule(&[faster.clone(), slower.clone()]);
+        assert!(
+            both.evidence
+                .contains("a 300 against 100; b 300 against never"),
+            "{}",
+            both.evidence
+        );
         assert_eq!(
             h3_rule(&[faster.clone(), faster.clone()]).outcome,
             Outcome::Reproduced

@@ -66,19 +66,14 @@ pub fn draw_panel<DB: DrawingBackend>(
     let area = match legend_below {
         false => area.clone(),
         true => {
-            let entries: Vec<LegendEntry> = series
-                .iter()
-                .enumerate()
-                .map(|(k, s)| LegendEntry {
-                    label: s.label.clone(),
-                    colour: COLOURS[k % COLOURS.len()],
-                    mark: match (s.markers_only, s.dashed) {
-                        (true, _) => Mark::Triangle,
-                        (_, true) => Mark::Dashed,
-                        _ => Mark::Line,
-                    },
-                })
-                .collect();
+            let entries = LegendEntry::cycled(series, &COLOURS, |s| {
+                let mark = match (s.markers_only, s.dashed) {
+                    (true, _) => Mark::Triangle,
+                    (_, true) => Mark::Dashed,
+                    _ => Mark::Line,
+                };
+                (s.label.clone(), mark)
+            });
             plot::legend_below(area, &entries)?
         }
     };

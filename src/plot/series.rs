@@ -65,6 +65,29 @@ pub struct LegendEntry {
     pub mark: Mark,
 }
 
+impl LegendEntry {
+    /// One entry per item, coloured in order from `palette` (cycling), with the label and
+    /// mark that `describe` gives the item.
+    pub fn cycled<T>(
+        items: &[T],
+        palette: &[RGBColor],
+        describe: impl Fn(&T) -> (String, Mark),
+    ) -> Vec<LegendEntry> {
+        items
+            .iter()
+            .zip(palette.iter().cycle())
+            .map(|(item, &colour)| {
+                let (label, mark) = describe(item);
+                LegendEntry {
+                    label,
+                    colour,
+                    mark,
+                }
+            })
+            .collect()
+    }
+}
+
 /// Draws `entries` two to a row in a strip at the bottom of `area` (for charts whose
 /// lines leave no corner empty) and returns the area above it, for the chart.
 pub fn legend_below<DB: DrawingBackend>(
@@ -109,15 +132,7 @@ pub fn draw_lines_framed<DB: DrawingBackend>(
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     area.fill(&WHITE)?;
     let area = if frame.legend_below {
-        let entries: Vec<LegendEntry> = lines
-            .iter()
-            .enumerate()
-            .map(|(k, line)| LegendEntry {
-                label: line.label.clone(),
-                colour: PALETTE[k % PALETTE.len()],
-                mark: Mark::Line,
-            })
-            .collect();
+        let entries = LegendEntry::cycled(lines, &PALETTE, |l| (l.label.clone(), Mark::Line));
         legend_below(area, &entries)?
     } else {
         area.clone()

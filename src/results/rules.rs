@@ -463,13 +463,23 @@ pub fn h3_rule(targets: &[H3Target]) -> Decision {
         })
         .map(|t| t.target.as_str())
         .collect();
+    let at = |i: Option<usize>| i.map_or("never".to_string(), |i| i.to_string());
+    let reached: Vec<String> = targets
+        .iter()
+        .map(|t| {
+            let (f, l) = t.reached();
+            format!("{} {} against {}", t.target, at(f), at(l))
+        })
+        .collect();
     Decision {
         outcome: outcome_from_count(faster.len(), targets.len()),
         evidence: format!(
-            "Faster on {} of {} targets: {} (iterations; see the table for seconds).",
+            "Faster on {} of {} targets: {}. Iteration at which the mean ELBO first reaches \
+             the level, fixed against learned: {}.",
             faster.len(),
             targets.len(),
-            list_or_none(&faster)
+            list_or_none(&faster),
+            reached.join("; ")
         ),
         p_values: targets
             .iter()
