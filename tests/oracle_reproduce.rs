@@ -693,6 +693,38 @@ mod rules {
     }
 
     #[test]
+    fn the_progress_line_counts_runs_and_hours_and_says_when_the_sweep_is_complete() {
+        use destroy_then_generate::results::findings::{converged_progress, SweepProgress};
+        let progress = |stored: usize, complete: bool| SweepProgress {
+            stored,
+            all: 410,
+            first: 210,
+            seconds: 5.5 * 3600.0,
+            complete,
+        };
+        let done = converged_progress(progress(410, true), &[], &[]);
+        assert!(
+            done.starts_with(
+                "The convergence sweep is complete: 410 runs (210 at the convergence budget, and 200 in extensions"
+            ) && done.contains("5.5 single-thread hours of training in all."),
+            "{done}"
+        );
+        assert!(!done.contains("so far"), "{done}");
+        let running = converged_progress(
+            progress(395, false),
+            &["H1".into(), "H3".into()],
+            &[("H7", vec!["manywell T = 10 learned (tied)".into()])],
+        );
+        assert!(
+            running.contains("has stored 395 of them (5.5 single-thread hours of training so far)")
+                && running.contains("H1 and H3 are decided so far")
+                && running.contains("H7 will read \"not decided\"")
+                && running.contains(": manywell T = 10 learned (tied)."),
+            "{running}"
+        );
+    }
+
+    #[test]
     fn an_unconverged_configuration_leaves_a_claim_undecided() {
         let win = pair("t", line(BETTER, 0.1), line(WORSE, 0.1));
         let d = h7_rule(std::slice::from_ref(&win), &[]);

@@ -402,19 +402,23 @@ pub fn converged_progress(
         seconds,
         complete,
     } = progress;
-    let hours = format!(
-        "{:.1} single-thread hours of training so far",
-        seconds / 3600.0
-    );
+    let hours = seconds / 3600.0;
+    if complete {
+        let extended = match all - first {
+            0 => String::new(),
+            n => format!(
+                ", and {n} in extensions of the configurations that did not converge and of H3's two destructions to one stage"
+            ),
+        };
+        return format!("The convergence sweep is complete: {all} runs ({first} at the convergence budget{extended}), {hours:.1} single-thread hours of training in all. H1, H2, H3 and H7 are decided on it below, each only if every configuration it reads has converged.\n");
+    }
+    let hours = format!("{hours:.1} single-thread hours of training so far");
     let so_far = match all - first {
         0 => format!("The convergence sweep has stored {stored} of its {first} first-stage runs ({hours})."),
         extended => format!(
             "The convergence sweep has called for {all} runs so far ({first} at the convergence budget, and {extended} in extensions of the configurations that did not converge and of H3's two destructions to one stage) and has stored {stored} of them ({hours})."
         ),
     };
-    if complete {
-        return format!("{so_far} It is complete: H1, H2, H3 and H7 are decided on it below, each only if every configuration it reads has converged.\n");
-    }
     let decided_so_far = match decided {
         [] => "none is decided yet".to_string(),
         [one] => format!("{one} is decided so far"),
