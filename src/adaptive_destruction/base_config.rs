@@ -46,7 +46,8 @@ pub fn base_config(
     config.kernel.destruction = destruction;
     config.kernel.shared_backbone = true;
     // Wide exploration throws Funnel's and Manywell's trajectories onto their steep walls
-    // (Manywell's are quartic); the reference implementation's ε = 0.2 suits them.
+    // (Manywell's are quartic); the ε = 0.2 of gfn-diffusion (Sendera et al., 2024, the
+    // code this line of work builds on) suits them.
     if matches!(target, "funnel" | "manywell") {
         config.exploration_std = 0.2;
     }

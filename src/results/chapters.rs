@@ -132,9 +132,8 @@ pub fn footer(provenance: &Provenance, runs: &[&RunRecord]) -> String {
         ),
     };
     format!(
-        "{} {seeds}; {} runs, each on one thread. The time given is the sum of the runs' single-thread times, not the wall time of the sweep, which ran several at once.\n",
-        provenance.to_markdown(),
-        runs.len()
+        "{} {seeds}. The time is the sum of the runs' own times, not the sweep's wall time: it ran several runs at once.\n",
+        provenance.to_markdown_summed(runs.len()),
     )
 }
 

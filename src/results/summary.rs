@@ -827,7 +827,7 @@ pub fn h6_pairs(runs: &Runs) -> Vec<Pair> {
 pub fn h6_verdict(runs: &Runs) -> Verdict {
     Verdict::new(
         "H6",
-        "Learned destruction scales to a higher-dimensional latent-space task (the paper presents its GAN-latent experiment as evidence that the method scales; its reviewers called the quantitative results there mixed).",
+        "Learned destruction scales to a higher-dimensional latent-space task (the paper presents its GAN-latent experiment as evidence that the method scales; one of its reviewers called the quantitative results there mixed).",
         format!("For each latent dimension, each of ELBO, mean log-reward, class precision and diversity counts as won if learned destruction is better in ≥ {ROBUST_WINS} of {SEEDS} paired seeds. Reproduced if all are won in both dimensions; partly if some; not reproduced if none."),
         rules::h6_rule(&h6_pairs(runs)),
     )

@@ -11,8 +11,8 @@ use ndarray_rand::rand_distr::StandardNormal;
 use std::f64::consts::PI;
 
 // ANCHOR: latent_target
-/// `log p(z) = log N(z; 0, I_k) + log Σ_{c∈S} softmax(U g(z) / β)_c`, with the decoder
-/// `g(z) = tanh(W₂ tanh(W₁ z + b₁) + b₂) ∈ R^16` and `C = 10` unit prototype rows in `U`,
+/// `log p(z) = log N(z; 0, I_k) + log Σ_{c∈S} softmax(g(z)ᵀ P / β)_c`, with the decoder
+/// `g(z) = tanh(W₂ᵀ tanh(W₁ᵀ z + b₁) + b₂) ∈ R^16` and `C = 10` unit prototype columns in `P`,
 /// all drawn once from a fixed seed; the target classes are `S = {0, 1}`. Its `log Z` is
 /// `log P_{z∼N(0,I)}(class ∈ S)` in the soft sense, unknown in closed form.
 /// Introduced in chapter "Scaling up".
@@ -50,8 +50,10 @@ impl LatentClassifier {
                 (std * rng.sample::<f64, _>(StandardNormal)) as f32
             })
         };
-        // Weights of unit-variance pre-activations times 1.5: tanh is used well beyond
-        // its linear range, so the decoder folds the latent space.
+        // Weights of standard deviation 1.5/√fan-in: the first layer's pre-activations
+        // have standard deviation 1.5 (the second's a little less, its inputs being
+        // tanh outputs), so tanh is used beyond its linear range and the decoder folds
+        // the latent space.
         let w1 = gaussian(k, Self::HIDDEN, 1.5 / (k as f64).sqrt());
         let b1 = gaussian(1, Self::HIDDEN, 0.5).row(0).to_owned();
         let w2 = gaussian(
