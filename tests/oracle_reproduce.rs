@@ -595,7 +595,9 @@ mod rules {
         // Without the variant at the fixed level, the shortfall stays with the method.
         let text = findings(&method_vs_fixed, &tried[..1], &[]);
         assert!(
-            text.contains("no longer behind it in that many: none. No single change we tried"),
+            text.contains(
+                "no longer behind it in that many: none. No single change of setting we tried"
+            ),
             "{text}"
         );
         assert!(!text.contains("read with care"), "{text}");
@@ -606,6 +608,36 @@ mod rules {
             text.contains("not behind the fixed destruction") && text.contains("(0–0, p = 1)"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn h7_arms_in_the_diagnostic_cell_are_set_against_the_fixed_destruction() {
+        use destroy_then_generate::results::what_we_tried::parts_learned;
+        // Fixed destruction's ELBO gap 1 (BETTER); one arm ahead, one behind, one level.
+        let arms = [
+            pair("tied", line(WORSE, 0.1), line(BETTER, 0.1)),
+            pair("mean-only", line(0.5, 0.1), line(BETTER, 0.1)),
+            pair("variance-only", line(BETTER, 0.1), line(BETTER, 0.1)),
+        ];
+        let text = parts_learned(&arms);
+        assert!(
+            text.contains("(wins–losses, p): tied 0–5, p = 0.0625; mean-only 5–0, p = 0.0625; variance-only 0–0, p = 1.")
+                && text.contains("Ahead of it in ≥ 4 of 5 paired seeds: mean-only; behind it in that many: tied.")
+                && text.contains("depends on which parts it learns"),
+            "{text}"
+        );
+        let text = parts_learned(&arms[..1]);
+        assert!(
+            text.contains(
+                "Ahead of it in ≥ 4 of 5 paired seeds: none; behind it in that many: tied."
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("Whichever parts it learns, our learned destruction ends behind"),
+            "{text}"
+        );
+        assert_eq!(parts_learned(&[]), "");
     }
 
     #[test]

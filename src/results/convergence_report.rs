@@ -279,7 +279,7 @@ pub fn progress(runs: &Runs) -> (usize, usize) {
 /// the criterion once every seed is in.
 pub fn convergence_table(runs: &Runs) -> String {
     let mut out = String::from(
-        "| target | T | sampler | iterations | seeds stored | final ELBO (mean ± std) | drift of the mean ELBO over the last fifth | one seed-std | standard error of the drift | converged |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "| target | T | sampler | iterations | seeds stored | final ELBO (mean ± std) | drift of the mean ELBO (fifth before → last fifth) | one seed-std | standard error of the drift | converged |\n|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for c in configurations(runs) {
         let settled = c.settled(runs);

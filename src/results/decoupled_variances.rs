@@ -3,6 +3,7 @@
 //! generation's, its mean alone and its variance alone (convergence sweep only).
 
 use super::claims::{h7_cells, h7_config, parts_name, H7_PARTS};
+use super::convergence_report::{Configuration, Sampler};
 use super::rules::{self, Pair};
 use super::summary::{h1_metrics, row, sampler, table_header, Metric, Runs, Verdict};
 use crate::sampling_without_data::kernels::LearnedParts;
@@ -53,14 +54,27 @@ pub fn h7_table(runs: &Runs) -> String {
         Metric::W2,
         Metric::ModesCovered,
     ];
-    let mut out = table_header(&["target", "T", "learned destruction"], &COLUMNS, &[]);
+    let mut out = table_header(
+        &["target", "T", "learned destruction"],
+        &COLUMNS,
+        &["converged"],
+    );
     for (target, steps) in h7_cells(runs.scale) {
         let tied = arm(runs, target, steps, LearnedParts::MeanTiedVariance);
         for parts in H7_PARTS {
             let baseline: Option<&dyn Fn(u64) -> TrainConfig> =
                 (parts == LearnedParts::MeanAndVariance).then_some(&tied);
+            let configuration = Configuration {
+                target,
+                steps,
+                sampler: Sampler::Learned(parts),
+            };
+            let converged = match configuration.converged(runs) {
+                true => "yes",
+                false => "**no**",
+            };
             out.push_str(&format!(
-                "| {target} | {steps} | {} | {} |\n",
+                "| {target} | {steps} | {} | {} | {converged} |\n",
                 parts_name(parts),
                 row(
                     runs,

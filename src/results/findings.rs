@@ -410,7 +410,7 @@ pub fn converged_progress(
                 ", and {n} in extensions of the configurations that did not converge and of H3's two destructions to one stage"
             ),
         };
-        return format!("The convergence sweep is complete: {all} runs ({first} at the convergence budget{extended}), {hours:.1} single-thread hours of training in all. H1, H2, H3 and H7 are decided on it below, each only if every configuration it reads has converged.\n");
+        return format!("The convergence sweep is complete: {all} runs ({first} at the convergence budget{extended}), {hours:.1} single-thread hours of training in all. H1, H2, H3 and H7 are judged on it below, each decided only if every configuration it reads has converged.\n");
     }
     let hours = format!("{hours:.1} single-thread hours of training so far");
     let so_far = match all - first {
@@ -514,8 +514,8 @@ pub fn verdicts_across_budgets(short: &[Verdict], converged: &[Verdict]) -> Stri
     };
     match undecided.as_slice() {
         [] => {}
-        [one] => change.push_str(&format!(" {} is not decided there, because a configuration it reads did not converge: its only verdict is this table's, about samplers stopped early.", one.claim)),
-        more => change.push_str(&format!(" {} are not decided there, because a configuration each reads did not converge: their only verdicts are this table's, about samplers stopped early.", names(more))),
+        [one] => change.push_str(&format!(" {} is not decided there, because a configuration it reads did not converge: its only verdict is this table's, about samplers stopped early; what its converged runs show is given with its verdict at the end of the chapter.", one.claim)),
+        more => change.push_str(&format!(" {} are not decided there, because a configuration each reads did not converge: their only verdicts are this table's, about samplers stopped early; what their converged runs show is given with their verdicts at the end of the chapter.", names(more))),
     }
     let waiting: Vec<&Verdict> = again
         .iter()

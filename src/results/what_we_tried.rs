@@ -3,7 +3,7 @@
 //! of the convergence sweep (25GMM, `T = 5`) against the method and against the fixed
 //! destruction, in a table and in sentences computed from it. They decide no claim.
 
-use super::claims::SEEDS;
+use super::claims::{parts_name, SEEDS};
 use super::convergence_report::{configurations, Configuration, Sampler as Arm};
 use super::rules::{self, Pair, Paired};
 use super::summary::{h1_metrics, row, sampler, table_header, Metric, Runs};
@@ -48,19 +48,34 @@ fn pair(runs: &Runs, a: &Configuration, b: &Configuration) -> Pair {
     }
 }
 
-/// A configuration's name in the sentences: the variant's, or which baseline it is.
+/// A configuration's name in the sentences: the variant's, H7's arm's, or which baseline
+/// it is.
 fn name(c: &Configuration) -> String {
     match c.sampler {
         Arm::Diagnostic(name) => name.to_string(),
         Arm::Fixed => "the fixed destruction".into(),
-        _ => "the method".into(),
+        Arm::Learned(LearnedParts::MeanAndVariance) => "the method".into(),
+        Arm::Learned(parts) => parts_name(parts).to_string(),
     }
+}
+
+/// H7's other arms where they share this cell: learned destructions that learn other
+/// parts (tied, mean only, variance only) rather than change a setting.
+fn h7_arms(runs: &Runs) -> Vec<Configuration> {
+    configurations(runs)
+        .into_iter()
+        .filter(|c| c.target == TARGET && c.steps == STEPS)
+        .filter(|c| matches!(c.sampler, Arm::Learned(p) if p != LearnedParts::MeanAndVariance))
+        .collect()
 }
 
 /// Whether every configuration the section reads has stopped: all its seeds stored, and
 /// no extension under way.
 fn complete(runs: &Runs) -> bool {
-    let all = [fixed(), method()].into_iter().chain(variants(runs));
+    let all = [fixed(), method()]
+        .into_iter()
+        .chain(variants(runs))
+        .chain(h7_arms(runs));
     all.into_iter().all(|c| {
         let settled = c.settled(runs);
         settled.stored == SEEDS as usize && settled.extending.is_none()
@@ -146,7 +161,11 @@ fn findings_of(runs: &Runs) -> String {
         .filter(|c| !c.converged(runs))
         .map(name)
         .collect();
-    findings(&pair(runs, &method, &fixed), &tried, &unconverged_baselines)
+    let arms: Vec<Pair> = h7_arms(runs)
+        .iter()
+        .map(|c| pair(runs, c, &fixed))
+        .collect();
+    findings(&pair(runs, &method, &fixed), &tried, &unconverged_baselines) + &parts_learned(&arms)
 }
 
 // ANCHOR: what_we_tried
@@ -189,7 +208,7 @@ pub fn findings(
     };
     let level = names(&|t| !elbo(&t.against_fixed).robust_loss());
     let conclusion = if level == "none" {
-        "No single change we tried ends the learned destruction's robust deficit against the fixed one: within what we varied, the shortfall is the method's as we reconstructed it, not one setting of ours."
+        "No single change of setting we tried ends the learned destruction's robust deficit against the fixed one: within the settings we varied, the shortfall is the method's as we reconstructed it, not one setting of ours."
     } else {
         "Part of the method's shortfall here may then be a setting of our reconstruction rather than the method: a single change ends its robust deficit, though not behind is not yet level."
     };
@@ -216,5 +235,39 @@ pub fn findings(
     }
     out.push('\n');
     out
+}
+
+/// H7's other arms in the same cell change which parts the destruction learns, not a
+/// setting: each against the fixed destruction on the ELBO gap, and whether learning
+/// some parts rather than others leaves it behind.
+pub fn parts_learned(arms: &[Pair]) -> String {
+    if arms.is_empty() {
+        return String::new();
+    }
+    let elbo = |pair: &Pair| pair.paired(Metric::ElboGap).unwrap_or(Paired::NONE);
+    let splits: Vec<String> = arms
+        .iter()
+        .map(|a| format!("{} {}", a.label, elbo(a).describe()))
+        .collect();
+    let labels = |keep: &dyn Fn(&Paired) -> bool| {
+        let kept: Vec<&str> = arms
+            .iter()
+            .filter(|a| keep(&elbo(a)))
+            .map(|a| a.label.as_str())
+            .collect();
+        rules::list_or_none(&kept)
+    };
+    let conclusion = if arms.iter().all(|a| elbo(a).robust_loss()) {
+        "Whichever parts it learns, our learned destruction ends behind the fixed one here."
+    } else {
+        "So it is not learning the destruction as such that puts ours behind the fixed one here: that depends on which parts it learns."
+    };
+    format!(
+        "\nH7's other arms in this cell change which parts the destruction learns rather than a setting (H7's table above). Against the fixed destruction on the ELBO gap (wins–losses, p): {}. Ahead of it in ≥ {robust} of {SEEDS} paired seeds: {}; behind it in that many: {}. {conclusion}\n",
+        splits.join("; "),
+        labels(&|p| p.robust_win()),
+        labels(&|p| p.robust_loss()),
+        robust = rules::ROBUST_WINS,
+    )
 }
 // ANCHOR_END: what_we_tried
