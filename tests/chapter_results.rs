@@ -143,6 +143,18 @@ fn the_quick_sweep_writes_every_chapter_file_and_h1_covers_the_target_better() {
         summary.starts_with(&format!("{yes} of {rows} configurations converged")),
         "{summary}"
     );
+    // H7's table says which of its arms converged.
+    let h7 = std::fs::read_to_string(generated.join("results/h7.md")).unwrap();
+    assert!(
+        h7.lines().next().unwrap().ends_with("| converged |"),
+        "{h7}"
+    );
+    assert!(
+        h7.lines()
+            .skip(2)
+            .all(|l| l.ends_with("| yes |") || l.ends_with("| **no** |")),
+        "{h7}"
+    );
     // The diagnostics run at full scale only, and the short verdicts say what the
     // convergence sweep decided.
     let tried = std::fs::read_to_string(generated.join("results/what-we-tried.md")).unwrap();

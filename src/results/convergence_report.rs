@@ -124,6 +124,14 @@ impl Configuration {
         self.settled(runs).converged
     }
 
+    /// A table's "converged" cell: `yes`, or a bold `no`.
+    pub fn converged_mark(&self, runs: &Runs) -> &'static str {
+        match self.converged(runs) {
+            true => "yes",
+            false => "**no**",
+        }
+    }
+
     /// Whether its runs at `stage` (every seed stored) pass the criterion there: H3 also
     /// reads a configuration at a later stage than the one it stopped at.
     pub fn converged_at(&self, runs: &Runs, stage: usize) -> bool {

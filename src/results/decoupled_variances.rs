@@ -64,15 +64,12 @@ pub fn h7_table(runs: &Runs) -> String {
         for parts in H7_PARTS {
             let baseline: Option<&dyn Fn(u64) -> TrainConfig> =
                 (parts == LearnedParts::MeanAndVariance).then_some(&tied);
-            let configuration = Configuration {
+            let converged = Configuration {
                 target,
                 steps,
                 sampler: Sampler::Learned(parts),
-            };
-            let converged = match configuration.converged(runs) {
-                true => "yes",
-                false => "**no**",
-            };
+            }
+            .converged_mark(runs);
             out.push_str(&format!(
                 "| {target} | {steps} | {} | {} | {converged} |\n",
                 parts_name(parts),

@@ -403,20 +403,19 @@ pub fn converged_progress(
         complete,
     } = progress;
     let hours = seconds / 3600.0;
+    // Where the runs went: the first stage, and the extensions once there are some.
+    let budgets = match all - first {
+        0 => format!("{first} at the convergence budget"),
+        n => format!("{first} at the convergence budget, and {n} in extensions of the configurations that did not converge and of H3's two destructions to one stage"),
+    };
     if complete {
-        let extended = match all - first {
-            0 => String::new(),
-            n => format!(
-                ", and {n} in extensions of the configurations that did not converge and of H3's two destructions to one stage"
-            ),
-        };
-        return format!("The convergence sweep is complete: {all} runs ({first} at the convergence budget{extended}), {hours:.1} single-thread hours of training in all. H1, H2, H3 and H7 are judged on it below, each decided only if every configuration it reads has converged.\n");
+        return format!("The convergence sweep is complete: {all} runs ({budgets}), {hours:.1} single-thread hours of training in all. H1, H2, H3 and H7 are judged on it below, each decided only if every configuration it reads has converged.\n");
     }
     let hours = format!("{hours:.1} single-thread hours of training so far");
     let so_far = match all - first {
         0 => format!("The convergence sweep has stored {stored} of its {first} first-stage runs ({hours})."),
-        extended => format!(
-            "The convergence sweep has called for {all} runs so far ({first} at the convergence budget, and {extended} in extensions of the configurations that did not converge and of H3's two destructions to one stage) and has stored {stored} of them ({hours})."
+        _ => format!(
+            "The convergence sweep has called for {all} runs so far ({budgets}) and has stored {stored} of them ({hours})."
         ),
     };
     let decided_so_far = match decided {

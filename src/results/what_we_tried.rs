@@ -113,11 +113,10 @@ fn table(runs: &Runs) -> String {
         &["ELBO gap against fixed (wins–losses, p)", "converged"],
     );
     let (fixed, method) = (fixed(), method());
-    let yes_no = |c: &Configuration| if c.converged(runs) { "yes" } else { "**no**" };
     out.push_str(&format!(
         "| none (fixed destruction) | {} | — | {} |\n",
         row(runs, TARGET, &COLUMNS, |s| fixed.config(runs, s), None),
-        yes_no(&fixed)
+        fixed.converged_mark(runs)
     ));
     for c in std::iter::once(method.clone()).chain(variants(runs)) {
         let baseline = |s| method.config(runs, s);
@@ -139,7 +138,7 @@ fn table(runs: &Runs) -> String {
                 |s| c.config(runs, s),
                 against_method
             ),
-            yes_no(&c)
+            c.converged_mark(runs)
         ));
     }
     out
@@ -169,6 +168,11 @@ fn findings_of(runs: &Runs) -> String {
 }
 
 // ANCHOR: what_we_tried
+/// A pair's paired split on the ELBO gap (no seeds: an empty split).
+fn elbo_gap(pair: &Pair) -> Paired {
+    pair.paired(Metric::ElboGap).unwrap_or(Paired::NONE)
+}
+
 /// One variant of our reconstruction: against the method, against the fixed
 /// destruction (both on paired seeds), and whether its configuration converged.
 pub struct Tried {
@@ -189,8 +193,7 @@ pub fn findings(
     tried: &[Tried],
     unconverged_baselines: &[String],
 ) -> String {
-    let elbo = |pair: &Pair| pair.paired(Metric::ElboGap).unwrap_or(Paired::NONE);
-    let method = elbo(method_against_fixed);
+    let method = elbo_gap(method_against_fixed);
     if !method.robust_loss() {
         return format!(
             "Here the method is not behind the fixed destruction in ≥ {} of {SEEDS} paired seeds on the ELBO gap ({}), so there is no shortfall for the variants to explain.\n",
@@ -206,7 +209,7 @@ pub fn findings(
             .collect();
         rules::list_or_none(&kept)
     };
-    let level = names(&|t| !elbo(&t.against_fixed).robust_loss());
+    let level = names(&|t| !elbo_gap(&t.against_fixed).robust_loss());
     let conclusion = if level == "none" {
         "No single change of setting we tried ends the learned destruction's robust deficit against the fixed one: within the settings we varied, the shortfall is the method's as we reconstructed it, not one setting of ours."
     } else {
@@ -215,9 +218,9 @@ pub fn findings(
     let mut out = format!(
         "The method is behind the fixed destruction on the ELBO gap ({}). Against the method, a smaller ELBO gap in ≥ {robust} of {SEEDS} paired seeds: {}; a larger one: {}. Still behind the fixed destruction in ≥ {robust} of {SEEDS} paired seeds: {}; no longer behind it in that many: {level}. {conclusion}",
         method.describe(),
-        names(&|t| elbo(&t.against_method).robust_win()),
-        names(&|t| elbo(&t.against_method).robust_loss()),
-        names(&|t| elbo(&t.against_fixed).robust_loss()),
+        names(&|t| elbo_gap(&t.against_method).robust_win()),
+        names(&|t| elbo_gap(&t.against_method).robust_loss()),
+        names(&|t| elbo_gap(&t.against_fixed).robust_loss()),
         robust = rules::ROBUST_WINS,
     );
     let mut unconverged: Vec<String> = unconverged_baselines.to_vec();
@@ -244,20 +247,19 @@ pub fn parts_learned(arms: &[Pair]) -> String {
     if arms.is_empty() {
         return String::new();
     }
-    let elbo = |pair: &Pair| pair.paired(Metric::ElboGap).unwrap_or(Paired::NONE);
     let splits: Vec<String> = arms
         .iter()
-        .map(|a| format!("{} {}", a.label, elbo(a).describe()))
+        .map(|a| format!("{} {}", a.label, elbo_gap(a).describe()))
         .collect();
     let labels = |keep: &dyn Fn(&Paired) -> bool| {
         let kept: Vec<&str> = arms
             .iter()
-            .filter(|a| keep(&elbo(a)))
+            .filter(|a| keep(&elbo_gap(a)))
             .map(|a| a.label.as_str())
             .collect();
         rules::list_or_none(&kept)
     };
-    let conclusion = if arms.iter().all(|a| elbo(a).robust_loss()) {
+    let conclusion = if arms.iter().all(|a| elbo_gap(a).robust_loss()) {
         "Whichever parts it learns, our learned destruction ends behind the fixed one here."
     } else {
         "So it is not learning the destruction as such that puts ours behind the fixed one here: that depends on which parts it learns."
