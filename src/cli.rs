@@ -45,9 +45,15 @@ pub enum Command {
         /// Folder that receives one sub-folder per chapter.
         #[arg(long, default_value = "book/generated")]
         out: PathBuf,
-        /// Compare with the files in `--out` instead of writing; fail if any differ.
+        /// Compare with the files in `--out` instead of writing; fail if any differ. Only
+        /// chapters whose inputs changed (or that take under a minute) are regenerated;
+        /// the others' files are checked against the hashes recorded with them.
         #[arg(long)]
         check: bool,
+        /// With `--check`: regenerate every chapter, whatever its inputs (before a
+        /// release, or after a dependency or toolchain update).
+        #[arg(long, requires = "check")]
+        all_chapters: bool,
     },
     /// Train a diffusion sampler on a built-in target (chapter "Sampling without data").
     Train(Box<TrainArgs>),
@@ -72,6 +78,16 @@ pub enum Command {
         /// that have not converged; read by chapter "Results"; `--claims` is ignored).
         #[arg(long, value_enum, default_value_t = Budget::Short)]
         budget: Budget,
+    },
+    /// Which notebooks must run again in the kernel (their inputs changed since their
+    /// last green run), or record that some just ran green.
+    Notebooks {
+        /// Print the names of the notebooks whose inputs changed since their last green run.
+        #[arg(long, conflicts_with = "ran_green")]
+        stale: bool,
+        /// Record that these notebooks (names, as in `notebooks/src/NAME.md`) just ran green.
+        #[arg(long, num_args = 1..)]
+        ran_green: Vec<String>,
     },
     /// Print the engine fingerprint that stored runs are keyed by (a stored run made by
     /// another engine is re-run by `reproduce`).
@@ -182,7 +198,15 @@ pub fn run(cli: Cli) -> Result<(), String> {
             seed,
             out,
             check,
-        } => book_pipeline::generate(&chapter, scale, seed, &out, check),
+            all_chapters,
+        } => {
+            let mode = match (check, all_chapters) {
+                (false, _) => book_pipeline::Mode::Write,
+                (true, false) => book_pipeline::Mode::Check,
+                (true, true) => book_pipeline::Mode::CheckAll,
+            };
+            book_pipeline::generate(&chapter, scale, seed, &out, mode)
+        }
         Command::Train(args) => train(&args),
         Command::Reproduce {
             claims,
@@ -198,6 +222,18 @@ pub fn run(cli: Cli) -> Result<(), String> {
             budget: Budget::Converged,
             ..
         } => book_pipeline::reproduce_converged(scale, runs, workers),
+        Command::Notebooks { stale, ran_green } => {
+            if stale {
+                for name in book_pipeline::notebooks::stale()? {
+                    println!("{name}");
+                }
+                Ok(())
+            } else if !ran_green.is_empty() {
+                book_pipeline::notebooks::record_green(&ran_green)
+            } else {
+                Err("notebooks: say --stale or --ran-green NAME…".into())
+            }
+        }
         Command::Engine => {
             println!("{}", results::sweep::engine_fingerprint());
             Ok(())

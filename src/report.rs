@@ -1,14 +1,14 @@
 //! Generated files: every number, table and figure the book shows, with a record of how
 //! it was produced, written all-or-nothing.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// How much compute an experiment gets: `quick` for tests and CI, `full` for the book.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Scale {
     Quick,
@@ -187,6 +187,19 @@ pub fn verdicts_markdown(statement_header: &str, entries: &[VerdictEntry]) -> St
         })
         .collect();
     out + &blocks.join("\n")
+}
+
+/// FNV-1a, a 64-bit hash of bytes that is the same on every platform and Rust version
+/// (std's hashers promise neither), for names and fingerprints that are committed.
+pub fn stable_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// [`stable_hash`] as 16 hexadecimal digits.
+pub fn stable_hash_hex(bytes: &[u8]) -> String {
+    format!("{:016x}", stable_hash(bytes))
 }
 
 /// Replaces the values that describe the machine rather than the results (the wall time

@@ -15,6 +15,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// What a chapter that reads stored runs does with its store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunPolicy {
+    /// Train every run the store lacks (appending each as it finishes), then use them all.
+    TrainMissing,
+    /// Use the stored runs; fail if any is missing. With `spot_check`, first re-train a
+    /// deterministic sample (at least one run of every arm) and fail unless each gives
+    /// exactly its stored numbers.
+    UseStored { spot_check: bool },
+    /// Re-train every run and fail unless each gives exactly its stored numbers.
+    RetrainAll,
+}
+
 /// A record with a key that names its run.
 pub trait Keyed {
     fn key(&self) -> &str;

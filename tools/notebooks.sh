@@ -3,9 +3,15 @@
 #   tools/notebooks.sh sync      regenerate notebooks/*.ipynb from their sources
 #   tools/notebooks.sh check     fail if a committed notebook differs from its source
 #   tools/notebooks.sh execute   run every notebook in the evcxr kernel; fail on a panic
+#   tools/notebooks.sh execute --changed
+#                                run only the notebooks whose inputs changed since their
+#                                last green run (notebooks/executed.json), and SMOKE
+# Each green run is recorded in notebooks/executed.json (commit it with your change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=target/tools-venv
+# The notebook every run executes, to test the kernel itself: the quickest one.
+SMOKE=destroying-and-generating
 export JUPYTER_PATH="$PWD/$VENV/share/jupyter"
 
 to_ipynb() { # SOURCE OUTPUT
@@ -66,8 +72,16 @@ execute)
     export EVCXR_CONFIG_DIR="$PWD/target/evcxr-config"
     mkdir -p "$EVCXR_TMPDIR" "$EVCXR_CONFIG_DIR" target/nb-out
     echo ":cache 2000" > "$EVCXR_CONFIG_DIR/init.evcxr"
-    passed=0 failed=0
-    for nb in notebooks/*.ipynb; do
+    passed=0 failed=0 green=()
+    if [[ "${2:-}" == "--changed" ]]; then
+        stale=$(cargo run --release --quiet -- notebooks --stale)
+        selected=$(printf '%s\n' $SMOKE $stale | sort -u)
+        echo "notebooks whose inputs changed: $(echo ${stale:-none}); also run: $SMOKE"
+    else
+        selected=$(basename -s .ipynb notebooks/*.ipynb)
+    fi
+    for stem in $selected; do
+        nb="notebooks/$stem.ipynb"
         name=$(basename "$nb")
         log="target/nb-out/${name%.ipynb}.log"
         echo "executing $nb (log: $log)"
@@ -88,11 +102,15 @@ for o in errors:
 sys.exit(0 if errors else 1)
 PY
             passed=$((passed + 1))
+            green+=("$stem")
         else
             failed=$((failed + 1))
             echo "FAILED: $nb"; tail -20 "$log"
         fi
     done
+    if ((${#green[@]} > 0)); then
+        cargo run --release --quiet -- notebooks --ran-green "${green[@]}"
+    fi
     echo "notebooks: $passed passed, $failed failed"
     [[ $failed == 0 ]]
     ;;

@@ -19,6 +19,7 @@ use crate::progress::Progress;
 use crate::report::{anchored_numbers, GeneratedFiles, Provenance, Scale};
 use crate::sampling::seeded_rng;
 use ndarray_rand::rand::Rng;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -362,64 +363,123 @@ fn summarise(
     }
 }
 
-fn decoding_order_section(
-    p: &[f64],
-    base: &MaskedModel,
-    q0: &[f64],
-    budget: &Budget,
+/// One GRPO run of section 2: its ratio order and the index of its seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RunId {
+    pub order: RatioOrder,
+    pub seed_index: u64,
+}
+
+impl RunId {
+    /// Every run of `seeds` seeds, order by order.
+    pub fn all(seeds: usize) -> Vec<RunId> {
+        RatioOrder::ALL
+            .iter()
+            .flat_map(|&order| (0..seeds as u64).map(move |seed_index| RunId { order, seed_index }))
+            .collect()
+    }
+}
+
+/// What every run of section 2 starts from and is measured against: the base model, its
+/// exact distribution, the language's conditional and the tilted target. Runs are
+/// independent of one another, so they may be trained in any order, or at once.
+pub struct TuningSetup {
+    pub base: MaskedModel,
+    pub q0: Vec<f64>,
+    p_c: Vec<f64>,
+    target: Vec<f64>,
+    pub config: GrpoConfig,
+    pub reference: TuningReference,
+    /// The chapter's seed; run `s` draws from `seed + 100 + s`.
     seed: u64,
-    progress: &mut Progress,
-) -> DecodingOrderResults {
-    let (p_c, _) = conditional(p);
-    let target = tilted(q0, BETA);
-    let config = budget.grpo();
-    let (_, base_reward) = conditional(q0);
-    let reference = TuningReference {
-        base_reward,
-        base_kl_to_tilted: kl_divergence(q0, &target),
-        base_tv_to_conditional: total_variation(q0, &p_c),
-        tilted_reward: conditional(&target).1,
-        tilted_drift: kl_divergence(&target, q0),
-    };
-    let mut done = 0;
-    let orders = RatioOrder::ALL
-        .iter()
-        .map(|&order| {
-            let runs = (0..budget.seeds as u64)
-                .map(|s| {
-                    grpo_tune(
-                        base,
-                        reward,
-                        order,
-                        &config,
-                        seed.wrapping_add(100 + s),
-                        |m, u| {
-                            let q = m.exact_distribution();
-                            let checkpoint = Checkpoint {
-                                update: u,
-                                reward: conditional(&q).1,
-                                kl_to_tilted: kl_divergence(&q, &target),
-                                tv_to_tilted: total_variation(&q, &target),
-                                tv_to_conditional: total_variation(&q, &p_c),
-                                drift: kl_divergence(&q, q0),
-                            };
-                            done += 1;
-                            progress.set(
-                                done,
-                                &format!("{} reward {:.3}", order.label(), checkpoint.reward),
-                            );
-                            checkpoint
-                        },
-                    )
-                })
-                .collect();
-            summarise(order, runs, budget.grpo_updates, &reference)
-        })
-        .collect();
-    DecodingOrderResults {
-        config,
-        reference,
-        orders,
+}
+
+impl TuningSetup {
+    /// The setup for the language distribution `p` and a pre-trained `base` model.
+    pub fn new(p: &[f64], base: MaskedModel, budget: &Budget, seed: u64) -> TuningSetup {
+        let q0 = base.exact_distribution();
+        let (p_c, _) = conditional(p);
+        let target = tilted(&q0, BETA);
+        let (_, base_reward) = conditional(&q0);
+        let reference = TuningReference {
+            base_reward,
+            base_kl_to_tilted: kl_divergence(&q0, &target),
+            base_tv_to_conditional: total_variation(&q0, &p_c),
+            tilted_reward: conditional(&target).1,
+            tilted_drift: kl_divergence(&target, &q0),
+        };
+        TuningSetup {
+            base,
+            q0,
+            p_c,
+            target,
+            config: budget.grpo(),
+            reference,
+            seed,
+        }
+    }
+
+    /// Trains run `id`, measuring the model exactly at every checkpoint.
+    pub fn tune(&self, id: RunId) -> TuningRun {
+        grpo_tune(
+            &self.base,
+            reward,
+            id.order,
+            &self.config,
+            self.seed.wrapping_add(100 + id.seed_index),
+            |m, u| {
+                let q = m.exact_distribution();
+                Checkpoint {
+                    update: u,
+                    reward: conditional(&q).1,
+                    kl_to_tilted: kl_divergence(&q, &self.target),
+                    tv_to_tilted: total_variation(&q, &self.target),
+                    tv_to_conditional: total_variation(&q, &self.p_c),
+                    drift: kl_divergence(&q, &self.q0),
+                }
+            },
+        )
+    }
+
+    /// Trains every run of `ids` at once (each run's numbers do not depend on the others
+    /// or on the thread count); `finished` sees each run and its seconds as it ends.
+    /// Results come back in the order of `ids`.
+    pub fn tune_all(
+        &self,
+        ids: &[RunId],
+        progress: &mut Progress,
+        finished: impl Fn(RunId, &TuningRun, f64) -> Result<(), String> + Sync,
+    ) -> Result<Vec<TuningRun>, String> {
+        let done = std::sync::Mutex::new((0u64, &mut *progress));
+        ids.par_iter()
+            .map(|&id| {
+                let started = std::time::Instant::now();
+                let run = self.tune(id);
+                finished(id, &run, started.elapsed().as_secs_f64())?;
+                let mut done = done.lock().expect("progress lock");
+                done.0 += 1;
+                let count = done.0;
+                done.1.set(count, id.order.label());
+                Ok(run)
+            })
+            .collect()
+    }
+
+    /// Section 2's results from its runs, given in the order of [`RunId::all`].
+    pub fn results(&self, runs: Vec<TuningRun>, budget: &Budget) -> DecodingOrderResults {
+        let mut runs = runs.into_iter();
+        let orders = RatioOrder::ALL
+            .iter()
+            .map(|&order| {
+                let of_order = runs.by_ref().take(budget.seeds).collect();
+                summarise(order, of_order, budget.grpo_updates, &self.reference)
+            })
+            .collect();
+        DecodingOrderResults {
+            config: self.config,
+            reference: self.reference.clone(),
+            orders,
+        }
     }
 }
 
@@ -481,38 +541,49 @@ fn transport_section(seed: u64) -> TransportResults {
 }
 // ANCHOR_END: transport_section
 
-/// Runs the chapter at `scale`.
+/// Runs the chapter at `scale`, training every GRPO run.
 pub fn run(scale: Scale, seed: u64) -> ChapterResults {
+    run_with(scale, seed, |setup, ids| {
+        // Quick runs are tests and notebooks: no progress lines in their output.
+        let mut progress = match scale {
+            Scale::Quick => Progress::hidden(),
+            Scale::Full => Progress::new("exploration", ids.len() as u64),
+        };
+        let runs = setup.tune_all(ids, &mut progress, |_, _, _| Ok(()));
+        progress.finish("done");
+        runs
+    })
+    .expect("training without a store cannot fail")
+}
+
+/// Runs the chapter at `scale`, with section 2's GRPO runs (given as [`RunId::all`]
+/// lists them) from `tuning_runs`: trained now, or read from a store.
+pub fn run_with(
+    scale: Scale,
+    seed: u64,
+    tuning_runs: impl FnOnce(&TuningSetup, &[RunId]) -> Result<Vec<TuningRun>, String>,
+) -> Result<ChapterResults, String> {
     let budget = Budget::at(scale);
     let language = Language::chapter_language();
     let p = language_distribution(&language);
     let train = draw_training_set(&language, TRAINING_SENTENCES, seed);
-    // Quick runs are tests and notebooks: no progress lines in their output.
-    let mut progress = match scale {
-        Scale::Quick => Progress::hidden(),
-        Scale::Full => Progress::new(
-            "exploration",
-            (3 * budget.seeds * (budget.checkpoints + 1)) as u64,
-        ),
-    };
     let base = train_masked_model(
         &train,
         budget.pretrain_iterations,
         PRETRAIN_BATCH,
         seed.wrapping_add(1),
     );
-    let q0 = base.exact_distribution();
-    let conditioning = conditioning_section(&p, &base, &q0, &train, &budget, seed);
-    let decoding_order = decoding_order_section(&p, &base, &q0, &budget, seed, &mut progress);
-    progress.finish("done");
-    ChapterResults {
+    let setup = TuningSetup::new(&p, base, &budget, seed);
+    let conditioning = conditioning_section(&p, &setup.base, &setup.q0, &train, &budget, seed);
+    let runs = tuning_runs(&setup, &RunId::all(budget.seeds))?;
+    Ok(ChapterResults {
         budget,
         length: LENGTH,
         training_sentences: TRAINING_SENTENCES,
         conditioning,
-        decoding_order,
+        decoding_order: setup.results(runs, &budget),
         transport: transport_section(seed),
-    }
+    })
 }
 
 /// One verdict row: a statement, the rule, what was measured, and the verdict's word.

@@ -7,11 +7,11 @@ use crate::sampling::seeded_rng;
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::seq::SliceRandom;
 use ndarray_rand::rand::Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where the per-token probability ratios `q_θ(x_i | context) / q_old(x_i | context)`
 /// take their contexts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RatioOrder {
     /// (a) The order in which the sample was actually decoded: token `k` is scored given
@@ -100,7 +100,7 @@ pub struct GrpoConfig {
 }
 
 /// The tuned model's state at one checkpoint, measured exactly by enumeration.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Checkpoint {
     pub update: usize,
     /// `Σ_x q(x) R(x)`: the expected reward of the model's own samples.
@@ -117,7 +117,7 @@ pub struct Checkpoint {
 }
 
 /// One tuning run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TuningRun {
     pub order: RatioOrder,
     pub seed: u64,

@@ -290,7 +290,7 @@ pub fn run_id(config: &TrainConfig) -> String {
         destruction_name(config.kernel.destruction),
         objective_name(config.objective),
         config.seed,
-        fnv1a(text.as_bytes()) as u32
+        crate::report::stable_hash(text.as_bytes()) as u32
     )
 }
 
@@ -302,13 +302,6 @@ pub fn objective_name(o: Objective) -> &'static str {
         Objective::Pis => "pis",
         Objective::Tlm => "tlm",
     }
-}
-
-/// FNV-1a, a stable 64-bit hash of bytes (file names must not change between builds).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// The H5 variants: the full method, then one stabiliser removed at a time, then the

@@ -113,11 +113,7 @@ pub fn engine_fingerprint() -> &'static str {
             .expect("the fingerprint run trains")
             .without_timing();
         let text = serde_json::to_string(&record).expect("records serialise");
-        // FNV-1a, 64 bits: stable across platforms and Rust versions.
-        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-        });
-        format!("{hash:016x}")
+        crate::report::stable_hash_hex(text.as_bytes())
     })
 }
 

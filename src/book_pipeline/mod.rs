@@ -2,10 +2,18 @@
 //! checking their files (with a spot check of the stored training runs), the `reproduce`
 //! sweep's files, and the provenance each file records. The command line only parses
 //! arguments and calls these.
+//!
+//! Checking is incremental: a chapter whose inputs ([`fingerprint`]) are those recorded
+//! with its files ([`freshness`]) and that takes a minute or more to regenerate is not
+//! run again; its files are compared with the hashes recorded when they were written.
+
+pub mod fingerprint;
+pub mod freshness;
+pub mod notebooks;
 
 use crate::report::{flag_name, GeneratedFiles, Provenance, Scale};
 use crate::results::{self, Claim};
-use crate::run_store::RunStore;
+use crate::run_store::{RunPolicy, RunStore};
 use crate::sampling_without_data::experiment as sampling_without_data;
 use crate::sampling_without_data::targets::builtin;
 use crate::{
@@ -13,29 +21,82 @@ use crate::{
     destroying_and_generating, easy_to_hard, exploration, learning_by_withholding,
     mashing_everything, scaling_up, shuffling_everything, VERSION,
 };
+use fingerprint::{Fingerprint, SourceTree, SHARED_INPUTS};
+use freshness::FreshnessRecord;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// A chapter that generates files: its folder name, its generator, and whether it reads
-/// the stored runs of the `reproduce` sweep (then checking it also re-trains a few).
+/// A chapter that generates files: its folder name, its generator, the crate modules
+/// its generator calls (its inputs are those and everything they import), and the run
+/// stores it reads at full scale (checking one that reads the `reproduce` sweep also
+/// re-trains a few).
 pub struct Chapter {
     pub name: &'static str,
-    pub generate: fn(Scale, u64, &str) -> Result<GeneratedFiles, String>,
-    pub reads_sweep: bool,
+    pub generate: fn(&Job) -> Result<GeneratedFiles, String>,
+    pub modules: &'static [&'static str],
+    pub stores: &'static [&'static str],
 }
+
+impl Chapter {
+    fn reads_sweep(&self) -> bool {
+        self.stores.contains(&SWEEP_STORE)
+    }
+
+    /// The fingerprint of everything this chapter's files are made from at `scale` and
+    /// `seed`, and the files besides the modules' that it covers.
+    pub fn inputs(
+        &self,
+        tree: &SourceTree,
+        scale: Scale,
+        seed: u64,
+    ) -> Result<(Fingerprint, Vec<String>), String> {
+        // The committed stores hold full-scale runs; a quick run never reads them.
+        let store_names: &[&str] = match scale {
+            Scale::Full => self.stores,
+            Scale::Quick => &[],
+        };
+        let stores: Vec<&Path> = store_names.iter().map(Path::new).collect();
+        let fingerprint = tree.fingerprint(
+            self.modules,
+            &stores,
+            &format!("chapter {} scale {scale} seed {seed}", self.name),
+        )?;
+        let read = SHARED_INPUTS
+            .iter()
+            .chain(store_names)
+            .map(|f| f.to_string())
+            .collect();
+        Ok((fingerprint, read))
+    }
+}
+
+/// One generation of a chapter: its scale and seed, the command line its provenance
+/// records, and what to do with its stored runs (if it has any).
+pub struct Job<'a> {
+    pub scale: Scale,
+    pub seed: u64,
+    pub command: &'a str,
+    pub runs: RunPolicy,
+}
+
+/// The committed stores of the `reproduce` sweep and of its convergence sweep.
+const SWEEP_STORE: &str = "data/runs/reproduce.jsonl";
+const CONVERGED_STORE: &str = "data/runs/converged.jsonl";
+const SWEEP_STORES: &[&str] = &[SWEEP_STORE, CONVERGED_STORE];
 
 /// A chapter whose experiment cannot fail: `run`, then `chapter_files`, timed.
 macro_rules! chapter {
     ($module:ident) => {
         Chapter {
             name: $module::CHAPTER,
-            generate: |scale, seed, command| {
+            generate: |job| {
                 let started = Instant::now();
-                let results = $module::run(scale, seed);
-                let provenance = provenance(command, scale, seed, started);
+                let results = $module::run(job.scale, job.seed);
+                let provenance = provenance(job.command, job.scale, job.seed, started);
                 Ok($module::chapter_files(&results, &provenance))
             },
-            reads_sweep: false,
+            modules: &[stringify!($module)],
+            stores: &[],
         }
     };
 }
@@ -44,7 +105,26 @@ macro_rules! chapter {
 pub fn chapters() -> Vec<Chapter> {
     vec![
         chapter!(learning_by_withholding),
-        chapter!(exploration),
+        Chapter {
+            name: exploration::CHAPTER,
+            generate: |job| {
+                let started = Instant::now();
+                let results = match job.scale {
+                    // The full scale's GRPO runs are stored (quick runs take seconds).
+                    Scale::Full => exploration::stored_runs::run(
+                        job.scale,
+                        job.seed,
+                        &RunStore::at(exploration::stored_runs::STORE),
+                        job.runs,
+                    )?,
+                    Scale::Quick => exploration::run(job.scale, job.seed),
+                };
+                let provenance = provenance(job.command, job.scale, job.seed, started);
+                Ok(exploration::chapter_files(&results, &provenance))
+            },
+            modules: &["exploration"],
+            stores: &[exploration::stored_runs::STORE],
+        },
         chapter!(destroying_and_generating),
         chapter!(mashing_everything),
         chapter!(shuffling_everything),
@@ -52,42 +132,46 @@ pub fn chapters() -> Vec<Chapter> {
         chapter!(about_the_diagrams),
         Chapter {
             name: sampling_without_data::CHAPTER,
-            generate: |scale, seed, command| {
+            generate: |job| {
                 let started = Instant::now();
-                let results = sampling_without_data::run(scale, seed)?;
-                let provenance = provenance(command, scale, seed, started);
+                let results = sampling_without_data::run(job.scale, job.seed)?;
+                let provenance = provenance(job.command, job.scale, job.seed, started);
                 Ok(sampling_without_data::chapter_files(&results, &provenance))
             },
-            reads_sweep: false,
+            modules: &["sampling_without_data"],
+            stores: &[],
         },
         // The next three read the stored runs of `reproduce` (seeds are fixed: 0–4).
         Chapter {
             name: results::chapters::ADAPTIVE_DESTRUCTION,
-            generate: |scale, _, _| {
+            generate: |job| {
                 Ok(results::chapters::adaptive_destruction_files(
-                    &stored_sweep(scale)?,
+                    &stored_sweep(job.scale)?,
                 ))
             },
-            reads_sweep: true,
+            modules: &["results"],
+            stores: SWEEP_STORES,
         },
         Chapter {
             name: results::chapters::RESULTS,
-            generate: |scale, _, _| {
+            generate: |job| {
                 Ok(results::chapters::results_files(
-                    &stored_sweep(scale)?,
-                    &converged_sweep(scale)?,
+                    &stored_sweep(job.scale)?,
+                    &converged_sweep(job.scale)?,
                 ))
             },
-            reads_sweep: true,
+            modules: &["results"],
+            stores: SWEEP_STORES,
         },
         Chapter {
             name: scaling_up::experiment::SCALING_UP,
-            generate: |scale, _, _| {
+            generate: |job| {
                 Ok(scaling_up::experiment::scaling_up_files(&stored_sweep(
-                    scale,
+                    job.scale,
                 )?))
             },
-            reads_sweep: true,
+            modules: &["scaling_up"],
+            stores: SWEEP_STORES,
         },
         chapter!(denoisers_and_scores),
         chapter!(easy_to_hard),
@@ -180,14 +264,27 @@ pub fn threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// `generate`: writes every generated file of `chapter` (or `all`), or with `check`
-/// compares them with the files under `out` and fails on any difference.
+/// What `generate` does with the files under its output folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Regenerate and write every selected chapter's files.
+    Write,
+    /// Compare with the files on disk, regenerating only the chapters whose inputs
+    /// changed since their files were written, or that regenerate in under a minute;
+    /// the others' files are compared with the hashes in their freshness record.
+    Check,
+    /// Compare with the files on disk after regenerating every selected chapter.
+    CheckAll,
+}
+
+/// `generate`: writes every generated file of `chapter` (or `all`), each chapter's with
+/// its freshness record, or checks them (see [`Mode`]) and fails on any difference.
 pub fn generate(
     chapter: &str,
     scale: Scale,
     seed: u64,
     out: &Path,
-    check: bool,
+    mode: Mode,
 ) -> Result<(), String> {
     let all = chapters();
     let selected: Vec<&Chapter> = all
@@ -201,35 +298,87 @@ pub fn generate(
             names.join(", ")
         ));
     }
+    let tree = SourceTree::current()?;
     let mut files = GeneratedFiles::default();
+    let mut problems = Vec::new();
+    let mut regenerated = Vec::new();
     for c in &selected {
+        let (inputs, read) = c.inputs(&tree, scale, seed)?;
+        if mode == Mode::Check {
+            if let Some(record) = FreshnessRecord::read(out, c.name) {
+                let unchanged =
+                    record.inputs == inputs.hash && record.scale == scale && record.seed == seed;
+                if unchanged && !record.is_cheap() {
+                    let edited = record.differences_on_disk(out);
+                    eprintln!(
+                        "checking {} by its files' hashes: inputs unchanged (fingerprint {}), {} of {} files match",
+                        c.name,
+                        inputs.hash,
+                        record.files.len() - edited.len().min(record.files.len()),
+                        record.files.len()
+                    );
+                    problems.extend(edited);
+                    continue;
+                }
+                if !unchanged {
+                    eprintln!(
+                        "generating {}: its inputs changed (fingerprint {}, recorded {})",
+                        c.name, inputs.hash, record.inputs
+                    );
+                }
+            }
+        }
         eprintln!("generating {} (scale {scale}, seed {seed}) …", c.name);
         let command = format!(
             "destroy_then_generate generate --chapter {} --scale {scale} --seed {seed}",
             c.name
         );
-        files.extend((c.generate)(scale, seed, &command)?);
-    }
-    if check {
-        if scale == Scale::Full && selected.iter().any(|c| c.reads_sweep) {
-            spot_check_sweep()?;
-        }
-        let mut problems = files.differences_from(out);
-        problems.extend(unexpected_in_generated(out, &all));
-        if !problems.is_empty() {
-            return Err(format!(
-                "generated files are stale: {} (run the README's main command and commit the result)",
-                problems.join("; ")
-            ));
-        }
-        eprintln!(
-            "all {} generated files under {} are up to date",
-            files.paths().count(),
-            out.display()
+        let started = Instant::now();
+        let chapter_files = (c.generate)(&Job {
+            scale,
+            seed,
+            command: &command,
+            runs: match mode {
+                Mode::Write => RunPolicy::TrainMissing,
+                Mode::Check => RunPolicy::UseStored { spot_check: true },
+                Mode::CheckAll => RunPolicy::RetrainAll,
+            },
+        })?;
+        // Writing may have added runs to the chapter's store: fingerprint it as it is now.
+        let (inputs, _) = c.inputs(&tree, scale, seed)?;
+        let record = FreshnessRecord::of(
+            c.name,
+            scale,
+            seed,
+            &inputs,
+            &read,
+            started.elapsed().as_secs_f64(),
+            &chapter_files,
         );
-    } else {
-        write_generated(&files, out)?;
+        files.extend(chapter_files);
+        files.add_json(FreshnessRecord::path(c.name), &record);
+        regenerated.push(*c);
     }
+    if mode == Mode::Write {
+        return write_generated(&files, out);
+    }
+    if scale == Scale::Full && selected.iter().any(|c| c.reads_sweep()) {
+        spot_check_sweep()?;
+    }
+    problems.extend(files.differences_from(out));
+    problems.extend(unexpected_in_generated(out, &all));
+    if !problems.is_empty() {
+        return Err(format!(
+            "generated files are stale: {} (run the README's main command and commit the result)",
+            problems.join("; ")
+        ));
+    }
+    eprintln!(
+        "generated files under {} are up to date ({} of {} chapters regenerated and compared, the others' inputs unchanged)",
+        out.display(),
+        regenerated.len(),
+        selected.len()
+    );
     Ok(())
 }
 
@@ -278,7 +427,7 @@ fn unexpected_in_generated(out: &Path, all: &[Chapter]) -> Vec<String> {
 /// sweep's runs are committed, outside the book's sources.
 pub fn default_run_store(scale: Scale) -> PathBuf {
     match scale {
-        Scale::Full => PathBuf::from("data/runs/reproduce.jsonl"),
+        Scale::Full => PathBuf::from(SWEEP_STORE),
         Scale::Quick => PathBuf::from("target/reproduce-quick/runs.jsonl"),
     }
 }
@@ -286,7 +435,7 @@ pub fn default_run_store(scale: Scale) -> PathBuf {
 /// Where the convergence sweep ([`results::claims::converged_runs`]) stores its runs.
 pub fn converged_run_store(scale: Scale) -> PathBuf {
     match scale {
-        Scale::Full => PathBuf::from("data/runs/converged.jsonl"),
+        Scale::Full => PathBuf::from(CONVERGED_STORE),
         // The quick budgets are equal, so the quick sweeps share one store and their runs.
         Scale::Quick => default_run_store(scale),
     }
@@ -352,16 +501,17 @@ pub fn reproduce(
         eprintln!("the chapters' tables need every claim: run with --claims all to write them");
         return Ok(());
     }
+    // The book's files come only from the book's own runs, with their freshness records.
+    if scale == Scale::Full && runs == default_run_store(scale) {
+        for c in chapters().iter().filter(|c| c.reads_sweep()) {
+            generate(c.name, scale, 0, Path::new("book/generated"), Mode::Write)?;
+        }
+        return Ok(());
+    }
     let sweep = results::chapters::load(&store, scale)?;
     let mut files = results::chapters::adaptive_destruction_files(&sweep);
     let converged = converged_sweep(scale)?;
     files.extend(results::chapters::results_files(&sweep, &converged));
     files.extend(scaling_up::experiment::scaling_up_files(&sweep));
-    // The book's files come only from the book's own runs.
-    let out = if scale == Scale::Full && runs == default_run_store(scale) {
-        PathBuf::from("book/generated")
-    } else {
-        runs.with_file_name("generated")
-    };
-    write_generated(&files, &out)
+    write_generated(&files, &runs.with_file_name("generated"))
 }
