@@ -74,7 +74,7 @@ execute)
     echo ":cache 2000" > "$EVCXR_CONFIG_DIR/init.evcxr"
     passed=0 failed=0 green=()
     if [[ "${2:-}" == "--changed" ]]; then
-        stale=$(cargo run --release --quiet -- notebooks --stale)
+        stale=$(cargo run --profile test --quiet -- notebooks --stale)
         selected=$(printf '%s\n' $SMOKE $stale | sort -u)
         echo "notebooks whose inputs changed: $(echo ${stale:-none}); also run: $SMOKE"
     else
@@ -109,7 +109,7 @@ PY
         fi
     done
     if ((${#green[@]} > 0)); then
-        cargo run --release --quiet -- notebooks --ran-green "${green[@]}"
+        cargo run --profile test --quiet -- notebooks --ran-green "${green[@]}"
     fi
     echo "notebooks: $passed passed, $failed failed"
     [[ $failed == 0 ]]

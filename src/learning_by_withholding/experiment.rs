@@ -13,6 +13,7 @@ use crate::report::{anchored_numbers, GeneratedFiles, Outcome, Provenance, Scale
 use crate::sampling::seeded_rng;
 use ndarray_rand::rand::seq::SliceRandom;
 use ndarray_rand::rand::Rng;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -239,65 +240,85 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
     let largest = *budget.sizes.iter().max().expect("at least one size");
     let checkpoints = budget.checkpoint_examples();
     let runs_total = budget.sizes.len() * budget.seeds * 2;
-    let mut progress = match scale {
-        Scale::Quick => Progress::hidden(),
-        Scale::Full => Progress::new("crossover", (runs_total * budget.training.examples) as u64),
-    };
-    let mut runs = Vec::new();
-    for s in 0..budget.seeds as u64 {
-        let run_seed = seed.wrapping_add(1 + s);
-        let pool = language.sample_many(largest, LENGTH, &mut seeded_rng(run_seed));
-        for &size in &budget.sizes {
-            for withholding in Withholding::BOTH {
-                let done = (runs.len() * budget.training.examples) as u64;
-                let mut curve = Vec::new();
-                let mut best: Option<(f64, f64, GuessModel)> = None;
-                let trained = train(
-                    withholding,
-                    &pool[..size],
-                    &budget.training,
-                    &checkpoints,
-                    run_seed,
-                    |seen| progress.set(done + seen as u64, ""),
-                    |step: Step| {
-                        let nll = validation_nll(withholding, step.model, &validation, &masks);
-                        let epochs = step.examples as f64 / size as f64;
-                        curve.push(Checkpoint {
-                            examples: step.examples,
-                            epochs,
-                            training_loss: step.mean_loss,
-                            validation_nll: nll,
-                        });
-                        if best.as_ref().is_none_or(|b| nll < b.0) {
-                            best = Some((nll, epochs, step.model.clone()));
-                        }
-                    },
-                );
-                let final_test_nll = match &trained {
-                    Ok(last) => test_numbers(withholding, last, &test).0,
-                    Err(_) => f64::NAN,
-                };
-                let diverged_at = trained.err();
-                let (_, best_epochs, model) =
-                    best.unwrap_or_else(|| (f64::NAN, 0.0, GuessModel::new(run_seed)));
-                let (test_nll, test_left_to_right, test_order_mixture) =
-                    test_numbers(withholding, &model, &test);
-                runs.push(Run {
-                    withholding,
-                    size,
-                    seed: run_seed,
-                    curve,
-                    best_epochs,
-                    diverged_at,
-                    test_nll,
-                    test_left_to_right,
-                    test_order_mixture,
-                    final_test_nll,
-                });
+    let progress = std::sync::Mutex::new(RunsProgress {
+        bar: match scale {
+            Scale::Quick => Progress::hidden(),
+            Scale::Full => {
+                Progress::new("crossover", (runs_total * budget.training.examples) as u64)
             }
-        }
-    }
-    progress.finish("done");
+        },
+        seen: vec![0; runs_total],
+    });
+    let pools: Vec<Vec<Vec<usize>>> = (0..budget.seeds as u64)
+        .map(|s| language.sample_many(largest, LENGTH, &mut seeded_rng(seed.wrapping_add(1 + s))))
+        .collect();
+    let jobs: Vec<(u64, usize, Withholding)> = (0..budget.seeds as u64)
+        .flat_map(|s| {
+            let sizes = budget.sizes.clone();
+            sizes
+                .into_iter()
+                .flat_map(move |size| Withholding::BOTH.map(|w| (s, size, w)))
+        })
+        .collect();
+    // Every run is independent and deterministic, so they train at once, in any order.
+    let runs: Vec<Run> = jobs
+        .par_iter()
+        .enumerate()
+        .map(|(job, &(s, size, withholding))| {
+            let run_seed = seed.wrapping_add(1 + s);
+            let pool = &pools[s as usize];
+            let progress = |seen: u64| progress.lock().expect("progress lock").seen(job, seen);
+            let mut curve = Vec::new();
+            let mut best: Option<(f64, f64, GuessModel)> = None;
+            let trained = train(
+                withholding,
+                &pool[..size],
+                &budget.training,
+                &checkpoints,
+                run_seed,
+                |seen| progress(seen as u64),
+                |step: Step| {
+                    let nll = validation_nll(withholding, step.model, &validation, &masks);
+                    let epochs = step.examples as f64 / size as f64;
+                    curve.push(Checkpoint {
+                        examples: step.examples,
+                        epochs,
+                        training_loss: step.mean_loss,
+                        validation_nll: nll,
+                    });
+                    if best.as_ref().is_none_or(|b| nll < b.0) {
+                        best = Some((nll, epochs, step.model.clone()));
+                    }
+                },
+            );
+            let final_test_nll = match &trained {
+                Ok(last) => test_numbers(withholding, last, &test).0,
+                Err(_) => f64::NAN,
+            };
+            let diverged_at = trained.err();
+            let (_, best_epochs, model) =
+                best.unwrap_or_else(|| (f64::NAN, 0.0, GuessModel::new(run_seed)));
+            let (test_nll, test_left_to_right, test_order_mixture) =
+                test_numbers(withholding, &model, &test);
+            Run {
+                withholding,
+                size,
+                seed: run_seed,
+                curve,
+                best_epochs,
+                diverged_at,
+                test_nll,
+                test_left_to_right,
+                test_order_mixture,
+                final_test_nll,
+            }
+        })
+        .collect();
+    progress
+        .into_inner()
+        .expect("progress lock")
+        .bar
+        .finish("done");
     let sizes = summarise(&budget, &runs);
     let outcome = outcome(&sizes);
     ChapterResults {
@@ -310,6 +331,19 @@ pub fn run(scale: Scale, seed: u64) -> ChapterResults {
         runs,
         sizes,
         outcome,
+    }
+}
+
+/// A progress bar over runs trained at once: the examples each run has seen, summed.
+struct RunsProgress {
+    bar: Progress,
+    seen: Vec<u64>,
+}
+
+impl RunsProgress {
+    fn seen(&mut self, run: usize, examples: u64) {
+        self.seen[run] = examples;
+        self.bar.set(self.seen.iter().sum(), "");
     }
 }
 
