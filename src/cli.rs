@@ -7,14 +7,14 @@ use crate::progress::Progress;
 use crate::report::{flag_name, Provenance, Scale};
 use crate::results;
 use crate::results::claims::Budget;
-use crate::sampling_without_data::kernels::Destruction;
+use crate::sampling_without_data::kernels::{Destruction, LearnedParts};
 use crate::sampling_without_data::objectives::Objective;
 use crate::sampling_without_data::run_files::run_files;
 use crate::sampling_without_data::targets::builtin;
 use crate::sampling_without_data::train::TrainConfig;
 use crate::sampling_without_data::training_run::{load_checkpoint, ComputeDevice};
 use crate::VERSION;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -89,8 +89,9 @@ pub enum Command {
         #[arg(long, num_args = 1..)]
         ran_green: Vec<String>,
     },
-    /// Print the engine fingerprint that stored runs are keyed by (a stored run made by
-    /// another engine is re-run by `reproduce`).
+    /// Print the engine fingerprints that stored runs are keyed by, the base one and
+    /// each learned-destruction arm's (a stored run made by another engine is re-run by
+    /// `reproduce`).
     Engine,
 }
 
@@ -236,6 +237,13 @@ pub fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Engine => {
             println!("{}", results::sweep::engine_fingerprint());
+            for parts in LearnedParts::value_variants() {
+                let mut config = TrainConfig::default();
+                config.kernel.destruction = Destruction::Learned;
+                config.kernel.learned_parts = *parts;
+                let arm = flag_name(parts);
+                println!("{arm}: {}", results::sweep::engine_fingerprint_for(&config));
+            }
             Ok(())
         }
     }

@@ -8,7 +8,7 @@ use destroy_then_generate::dfdx::prelude::*;
 use destroy_then_generate::fast_cpu::FusedCpu;
 use destroy_then_generate::sampling_without_data::device;
 use destroy_then_generate::sampling_without_data::kernels::{
-    Destruction, KernelConfig, LearnedParts, SamplerNets,
+    Correction, Destruction, KernelConfig, LearnedParts, SamplerNets,
 };
 use destroy_then_generate::sampling_without_data::network::{Evaluator, PlainDfdx, Rows};
 
@@ -153,4 +153,41 @@ fn assert_tied_variance_trains_the_generation_trunk<P: Evaluator<Cpu>>() {
 fn a_tied_variance_trains_the_generation_network() {
     assert_tied_variance_trains_the_generation_trunk::<PlainDfdx>();
     assert_tied_variance_trains_the_generation_trunk::<FusedCpu>();
+}
+
+/// The multiplicative correction on its closed form: with a head whose outputs are the
+/// constants `a` (mean) and `b` (log-variance), `mean = x − x/m·(1 + r·tanh a)` and
+/// `var = σ²Δt·(m − 1)/m·(1 + r·tanh b)` at step `m = n + 1`, computed here in f64.
+#[test]
+fn the_multiplicative_correction_scales_the_bridge_pull_and_variance() {
+    let dev = device(0);
+    let mut nets = SamplerNets::<D, f32, Cpu, LearnedGaussian, FusedCpu>::build(&dev);
+    let (a, b) = ([0.7f64, -1.2], [2.0f64, -0.5]);
+    let head = &mut nets.destruction.head;
+    head.mean.bias = dev.tensor(a.map(|v| v as f32));
+    head.log_var.bias = dev.tensor(b.map(|v| v as f32));
+    let mut config = config(LearnedParts::MeanAndVariance);
+    config.correction = Correction::Multiplicative;
+    config.correction_range = 0.3;
+    config.sigma2 = 2.5;
+    let [mean, log_var] = destruction(&nets, &config);
+    let (x, steps) = rows(&dev);
+    let x = x.as_vec();
+    for (i, &m) in steps.iter().enumerate() {
+        let m = m as f64;
+        for j in 0..D {
+            let xj = x[i * D + j] as f64;
+            let expected_mean = xj - xj / m * (1.0 + 0.3 * a[j].tanh());
+            let expected_var = 2.5 / 6.0 * (m - 1.0) / m * (1.0 + 0.3 * b[j].tanh());
+            let (got_mean, got_var) = (mean[i * D + j] as f64, (log_var[i * D + j] as f64).exp());
+            assert!(
+                (got_mean - expected_mean).abs() < 1e-5 * (1.0 + xj.abs()),
+                "row {i}, coordinate {j}: mean {got_mean} vs {expected_mean}"
+            );
+            assert!(
+                (got_var / expected_var - 1.0).abs() < 1e-5,
+                "row {i}, coordinate {j}: variance {got_var} vs {expected_var}"
+            );
+        }
+    }
 }

@@ -2,16 +2,18 @@
 //! variance, as a bounded residual around the bridge, and how one training iteration
 //! trains it next to the generation (its own loss, optimiser and target copy).
 
+use super::multiplicative::{multiplicative_destruction, on_shared_embeddings};
 use crate::dfdx::prelude::*;
 use crate::sampling_without_data::destruction::DestructionProcess;
 use crate::sampling_without_data::kernels::{
-    Destruction, GaussianRows, KernelConfig, LearnedParts, SamplerNets,
+    Correction, Destruction, GaussianRows, KernelConfig, LearnedParts, SamplerNets,
 };
 use crate::sampling_without_data::network::{Backbone, Evaluator, HeadOutput, Rows};
 use crate::sampling_without_data::objectives::{Loss, Objective, PerTrajectory};
 use crate::sampling_without_data::parameters::gradient_norm;
 use crate::sampling_without_data::train::{Diverged, Owned, SamplerDevice, Trainer};
 use crate::sampling_without_data::trajectory::States;
+use std::borrow::Cow;
 
 /// The learned destruction (configuration value `destruction: learned`).
 /// Introduced in chapter "Adaptive destruction".
@@ -36,39 +38,53 @@ pub fn learned_destruction<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv> + M
     let bridge = config.bridge(x_next, next_step);
     let m_range = config.destruction_mean_range as f32;
     let step_std = (config.sigma2 * config.dt()).sqrt() as f32;
-    let shift = if config.bounded {
-        (out.mean / m_range).tanh() * (m_range * step_std)
-    } else {
-        out.mean * step_std
+    let shift = |raw: Rows<D, Dv, T>| {
+        if config.bounded {
+            (raw / m_range).tanh() * (m_range * step_std)
+        } else {
+            raw * step_std
+        }
     };
-    let own_log_var = config.bound(out.log_var, config.destruction_log_var_range);
-    let log_var = tied_log_var.unwrap_or(own_log_var);
-    match config.learned_parts {
-        LearnedParts::MeanOnly => GaussianRows {
-            mean: bridge.mean + shift,
+    let correction = |raw: Rows<D, Dv, T>| config.bound(raw, config.destruction_log_var_range);
+    // Each arm takes exactly the outputs it uses, so the pass's backward steps go with
+    // them (see `HeadOutput`).
+    match (config.learned_parts, tied_log_var) {
+        (LearnedParts::MeanOnly, _) => GaussianRows {
+            mean: bridge.mean + shift(out.into_mean()),
             log_var: bridge.log_var,
         },
-        LearnedParts::VarianceOnly => GaussianRows {
+        (LearnedParts::VarianceOnly, _) => GaussianRows {
             mean: bridge.mean,
-            log_var: bridge.log_var + log_var,
+            log_var: bridge.log_var + correction(out.into_log_var()),
         },
-        LearnedParts::MeanAndVariance | LearnedParts::MeanTiedVariance => GaussianRows {
-            mean: bridge.mean + shift,
-            log_var: bridge.log_var + log_var,
+        (_, Some(tied)) => GaussianRows {
+            mean: bridge.mean + shift(out.into_mean()),
+            log_var: bridge.log_var + tied,
         },
+        (_, None) => {
+            let (mean, log_var) = out.into_both();
+            GaussianRows {
+                mean: bridge.mean + shift(mean),
+                log_var: bridge.log_var + correction(log_var),
+            }
+        }
     }
 }
 // ANCHOR_END: learned_destruction
 
-/// The backbone the destruction head sits on: its own, or the generation's when shared.
+/// The backbone the destruction head sits on: its own, the generation's when shared, or
+/// its own trunk on the generation's embeddings for the multiplicative correction.
 fn destruction_backbone<'a, const D: usize, Dv: Device<f32>, P>(
     nets: &'a SamplerNets<D, f32, Dv, LearnedGaussian, P>,
     config: &KernelConfig,
-) -> &'a Backbone<D, f32, Dv> {
-    if config.shared_backbone {
-        &nets.generation.backbone
-    } else {
-        &nets.destruction.backbone
+) -> Cow<'a, Backbone<D, f32, Dv>> {
+    match (config.correction, config.shared_backbone) {
+        (Correction::Multiplicative, _) => Cow::Owned(on_shared_embeddings(
+            &nets.generation.backbone,
+            &nets.destruction.backbone,
+        )),
+        (Correction::Residual, true) => Cow::Borrowed(&nets.generation.backbone),
+        (Correction::Residual, false) => Cow::Borrowed(&nets.destruction.backbone),
     }
 }
 
@@ -87,6 +103,9 @@ impl DestructionProcess for LearnedGaussian {
             &config.times(),
             next_step,
         );
+        if config.correction == Correction::Multiplicative {
+            return multiplicative_destruction(config, out, x_next, next_step);
+        }
         let tied = (config.learned_parts == LearnedParts::MeanTiedVariance).then(|| {
             let generation = nets.generation.backbone.forward::<P, T>(
                 &nets.generation.head,
@@ -162,14 +181,16 @@ impl DestructionProcess for LearnedGaussian {
     fn update<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>>(
         trainer: &mut Trainer<D, Dv, Self, P>,
         grads: &Gradients<f32, Dv>,
-    ) {
+    ) -> Option<f64> {
         let clip = trainer.config.grad_clip;
-        trainer
-            .optimisers
-            .destruction
-            .update(&mut trainer.nets.destruction, grads, clip);
+        let norm =
+            trainer
+                .optimisers
+                .destruction
+                .update(&mut trainer.nets.destruction, grads, clip);
         let keep = 1.0 - trainer.config.polyak as f32;
         trainer.target_nets.ema(&trainer.nets, keep);
+        Some(norm)
     }
     // ANCHOR_END: update
 }

@@ -15,4 +15,5 @@
 pub mod base_config;
 pub mod exercises;
 pub mod learned;
+pub mod multiplicative;
 pub mod training;

@@ -377,12 +377,9 @@ impl<const D: usize> Backbone<D, f32, Cpu> {
                 Ok(())
             });
         }
-        // The mean carries the tape; the backward step reads both outputs' gradients,
-        // and runs after every use of either (tapes execute newest operation first).
-        HeadOutput {
-            mean: mean.put_tape(tape),
-            log_var: log_var.retaped(),
-        }
+        // One backward step reads both outputs' gradients; it runs after every use of
+        // either (tapes execute newest operation first), whichever output carries it.
+        HeadOutput::new(mean.put_tape(tape), log_var.put_tape(T::default()))
     }
 }
 
@@ -428,9 +425,9 @@ mod tests {
         ) -> HeadOutput<2, Cpu, OwnedTape<f32, Cpu>>,
     ) -> Vec<Vec<f32>> {
         let out = run(c.x.leaky_trace(), c.table.leaky_trace());
-        let mut all = vec![out.mean.as_vec(), out.log_var.as_vec()];
-        let loss =
-            (out.mean * c.weights[0].clone()).sum() + (out.log_var * c.weights[1].clone()).sum();
+        let (mean, log_var) = out.into_both();
+        let mut all = vec![mean.as_vec(), log_var.as_vec()];
+        let loss = (mean * c.weights[0].clone()).sum() + (log_var * c.weights[1].clone()).sum();
         let grads = loss.backward();
         all.push(grads.get(&c.x).as_vec());
         all.push(grads.get(&c.table).as_vec());

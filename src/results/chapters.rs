@@ -476,6 +476,10 @@ fn convergence_files(runs: &Runs, verdicts: &[Option<summary::Verdict>]) -> Gene
         convergence_report::convergence_summary(runs),
     );
     files.add(
+        path("regressions.md"),
+        convergence_report::regression_table(runs),
+    );
+    files.add(
         path("learning-curves.svg"),
         convergence_report::learning_curves_svg(runs),
     );

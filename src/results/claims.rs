@@ -2,7 +2,7 @@
 //! "Results" tests, and the training runs each one needs.
 
 use crate::report::Scale;
-use crate::sampling_without_data::kernels::{Destruction, LearnedParts};
+use crate::sampling_without_data::kernels::{Correction, Destruction, LearnedParts};
 use crate::sampling_without_data::objectives::Objective;
 use crate::sampling_without_data::train::TrainConfig;
 use serde::{Deserialize, Serialize};
@@ -250,6 +250,8 @@ pub struct RunSpec {
     pub config: TrainConfig,
     /// Whether a figure draws this run's samples (then the store keeps them).
     pub keep_samples: bool,
+    /// Whether the store keeps the run's training diagnostics (the diagnostic sweep's).
+    pub keep_diagnostics: bool,
 }
 
 impl RunSpec {
@@ -257,6 +259,7 @@ impl RunSpec {
         RunSpec {
             id: run_id(&config),
             keep_samples: draws_samples(&config),
+            keep_diagnostics: false,
             config,
         }
     }
@@ -279,10 +282,14 @@ pub fn run_id(config: &TrainConfig) -> String {
     let text = serde_json::to_string(config).expect("configurations serialise");
     // H7's arms name their learned parts (the method's own, the default, adds nothing,
     // so the ids of runs stored before H7 existed stay as they were).
-    let parts = match config.kernel.learned_parts {
+    let mut parts = match config.kernel.learned_parts {
         LearnedParts::MeanAndVariance => String::new(),
         parts => format!("-{}", parts_name(parts)),
     };
+    // Likewise the lineage's multiplicative correction.
+    if config.kernel.correction == Correction::Multiplicative {
+        parts.push_str("-multiplicative");
+    }
     format!(
         "{}-T{}-{}{parts}-{}-s{}-{:08x}",
         config.target,

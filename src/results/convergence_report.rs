@@ -8,7 +8,7 @@ use super::claims::{
     converged_budget, diagnostic_variants, h7_cells, h7_config, parts_name, run_id, Budget,
     RunSpec, H1_STEPS, H7_PARTS, SEEDS, TARGETS,
 };
-use super::convergence::{convergence, Convergence};
+use super::convergence::{convergence, regression, Convergence, Regression, REGRESSION_NATS};
 use super::decoupled_variances::h7_verdict;
 use super::extension::{at_stage, passes, settled, Settled, EXTENSIONS};
 use super::rules::ElboCurve;
@@ -141,7 +141,7 @@ impl Configuration {
             .collect();
         curves
             .and_then(|curves| convergence(&curves))
-            .is_some_and(|c| passes(&c, stage))
+            .is_some_and(|c| passes(&c, stage) && c.regressed == 0)
     }
 
     /// The runs of the extension this configuration is in, if any: every seed at that
@@ -157,6 +157,7 @@ impl Configuration {
                     id: run_id(&config),
                     config,
                     keep_samples: false,
+                    keep_diagnostics: false,
                 }
             })
             .collect()
@@ -219,6 +220,7 @@ pub fn h3_runs(runs: &Runs) -> Vec<RunSpec> {
                     id: run_id(&config),
                     config,
                     keep_samples: false,
+                    keep_diagnostics: false,
                 });
             }
         }
@@ -287,7 +289,7 @@ pub fn progress(runs: &Runs) -> (usize, usize) {
 /// the criterion once every seed is in.
 pub fn convergence_table(runs: &Runs) -> String {
     let mut out = String::from(
-        "| target | T | sampler | iterations | seeds stored | final ELBO (mean ± std) | drift of the mean ELBO (fifth before → last fifth) | one seed-std | standard error of the drift | converged |\n|---|---|---|---|---|---|---|---|---|---|\n",
+        "| target | T | sampler | iterations | seeds stored | final ELBO (mean ± std) | best ELBO seen (mean ± std) | seeds regressed | drift of the mean ELBO (fifth before → last fifth) | one seed-std | standard error of the drift | converged |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for c in configurations(runs) {
         let settled = c.settled(runs);
@@ -297,10 +299,18 @@ pub fn convergence_table(runs: &Runs) -> String {
             .filter(|r| r.outcome.diverged.is_none())
             .filter_map(|r| r.outcome.last.as_ref().map(|e| e.elbo))
             .collect();
-        let final_cell = match finals.len() {
-            1 => format!("{:.3} (one seed)", finals[0]),
-            _ => SeedValues(finals.iter().map(|&e| Some(e)).collect()).cell(),
+        let cell = |values: &[f64]| match values.len() {
+            1 => format!("{:.3} (one seed)", values[0]),
+            _ => SeedValues(values.iter().map(|&e| Some(e)).collect()).cell(),
         };
+        let final_cell = cell(&finals);
+        let readings: Vec<Regression> = stored
+            .iter()
+            .filter_map(|r| r.elbo_curve())
+            .map(|curve| regression(&curve))
+            .collect();
+        let best_cell = cell(&readings.iter().map(|r| r.best).collect::<Vec<_>>());
+        let regressed = readings.iter().filter(|r| r.regressed).count();
         let diverged = stored.len() - finals.len();
         let seeds = match diverged {
             0 => format!("{} of {SEEDS}", stored.len()),
@@ -317,11 +327,44 @@ pub fn convergence_table(runs: &Runs) -> String {
         };
         let verdict = converged_cell(&settled, c.base(runs, 0).iterations);
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {seeds} | {final_cell} | {drift} | {tolerance} | {se} | {verdict} |\n",
+            "| {} | {} | {} | {} | {seeds} | {final_cell} | {best_cell} | {regressed} of {} | {drift} | {tolerance} | {se} | {verdict} |\n",
             c.target,
             c.steps,
             c.sampler.name(),
-            c.config(runs, 0).iterations
+            c.config(runs, 0).iterations,
+            readings.len()
+        ));
+    }
+    out
+}
+
+/// Per sampler, over the configurations' runs where the tables read them: how many
+/// finished, how many regressed ([`regression`]), and how far below their best they
+/// ended on average.
+pub fn regression_table(runs: &Runs) -> String {
+    let mut per_sampler: Vec<(String, Vec<Regression>)> = Vec::new();
+    for c in configurations(runs) {
+        let name = c.sampler.name();
+        let readings: Vec<Regression> = c
+            .stored(runs)
+            .iter()
+            .filter_map(|r| r.elbo_curve())
+            .map(|curve| regression(&curve))
+            .collect();
+        match per_sampler.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, all)) => all.extend(readings),
+            None => per_sampler.push((name, readings)),
+        }
+    }
+    let mut out = format!(
+        "| sampler | runs finished | regressed (last fifth > {REGRESSION_NATS} nats below its best) | mean fall from the best ELBO |\n|---|---|---|---|\n"
+    );
+    for (name, readings) in per_sampler.iter().filter(|(_, r)| !r.is_empty()) {
+        let regressed = readings.iter().filter(|r| r.regressed).count();
+        let fall = readings.iter().map(|r| r.best - r.last).sum::<f64>() / readings.len() as f64;
+        out.push_str(&format!(
+            "| {name} | {} | {regressed} | {fall:.2} |\n",
+            readings.len()
         ));
     }
     out
@@ -332,6 +375,9 @@ pub fn convergence_table(runs: &Runs) -> String {
 fn converged_cell(settled: &Settled, iterations: usize) -> String {
     match (&settled.convergence, settled.extending) {
         (_, Some(stage)) => format!("**no**; extending to {} iterations", iterations << stage),
+        (Some(v), None) if v.regressed > 0 => {
+            format!("**no** ({} of {} seeds regressed)", v.regressed, v.finished)
+        }
         (Some(v), None) if settled.converged && v.converged => "yes".into(),
         (Some(_), None) if settled.converged => "yes (drift within 2 standard errors)".into(),
         (Some(v), None) if v.finished < v.seeds => "**no** (a seed diverged; not extended)".into(),
@@ -370,9 +416,14 @@ pub fn convergence_summary(runs: &Runs) -> String {
         .collect();
     let converged = settled.iter().filter(|s| s.converged).count();
     let diverged = settled.iter().filter(|s| lost_a_seed(s)).count();
-    let failed = settled.len() - converged - diverged;
+    let regressed = settled
+        .iter()
+        .filter(|s| !lost_a_seed(s))
+        .filter(|s| s.convergence.as_ref().is_some_and(|c| c.regressed > 0))
+        .count();
+    let failed = settled.len() - converged - diverged - regressed;
     format!(
-        "{converged} of {} configurations converged ({}). {failed} did not converge within {EXTENSIONS} extensions, and {diverged} lost a seed to divergence, which ends a configuration.\n",
+        "{converged} of {} configurations converged ({}). {regressed} had a seed that regressed (ended more than {REGRESSION_NATS} nats below its own best), {failed} did not stop changing within {EXTENSIONS} extensions, and {diverged} lost a seed to divergence, which ends a configuration.\n",
         settled.len(),
         per_stage.join(", ")
     )
@@ -634,6 +685,7 @@ mod tests {
                 iterations_done: config.iterations,
                 loss_curve: Vec::new(),
                 padded_to: None,
+                diagnostics: None,
                 samples: None,
                 config,
             },
@@ -654,6 +706,7 @@ mod tests {
             tolerance: 0.1,
             converged: finished == 5 && drift.abs() <= 0.1,
             drift_se: 0.2,
+            regressed: 0,
         };
         let at = |stage, v: Convergence, extending| Settled {
             stage,
@@ -891,7 +944,7 @@ mod tests {
             h7(&runs)
         );
         assert!(convergence_summary(&runs)
-            .contains("1 did not converge within 2 extensions, and 0 lost a seed"));
+            .contains("0 had a seed that regressed (ended more than 0.5 nats below its own best), 1 did not stop changing within 2 extensions, and 0 lost a seed"));
 
         let runs = sweep_of(|_| false, |c| h7_arm(c, LearnedParts::MeanTiedVariance));
         assert!(complete(&runs));
@@ -915,7 +968,7 @@ mod tests {
         );
         assert!(
             convergence_summary(&runs)
-                .contains("0 did not converge within 2 extensions, and 1 lost a seed"),
+                .contains("0 did not stop changing within 2 extensions, and 1 lost a seed"),
             "{}",
             convergence_summary(&runs)
         );

@@ -41,7 +41,7 @@ pub struct Settled {
     pub stored: usize,
     /// The criterion at `stage`, once every seed is in (`None` with too few finished).
     pub convergence: Option<Convergence>,
-    /// [`passes`] at `stage`.
+    /// [`passes`] at `stage`, with no seed regressed there.
     pub converged: bool,
     /// The extension being run now, if any.
     pub extending: Option<usize>,
@@ -75,10 +75,13 @@ pub fn settled(
             return settled;
         }
         let criterion = convergence(&curves);
-        let converged = criterion.as_ref().is_some_and(|c| passes(c, stage));
+        let passed = criterion.as_ref().is_some_and(|c| passes(c, stage));
+        // A regressed configuration is not extended: the stage rule, fixed before the
+        // sweep, asks only whether the curves stopped changing.
         let extend = criterion
             .as_ref()
-            .is_some_and(|c| c.finished == c.seeds && !converged);
+            .is_some_and(|c| c.finished == c.seeds && !passed);
+        let converged = passed && criterion.as_ref().is_some_and(|c| c.regressed == 0);
         settled = Settled {
             stage,
             stored: curves.len(),
@@ -116,6 +119,7 @@ mod tests {
             tolerance: 0.1,
             converged: drift.abs() <= 0.1,
             drift_se: se,
+            regressed: 0,
         }
     }
 
@@ -189,6 +193,15 @@ mod tests {
         diverged.insert((3, 10_000), None);
         let s = settle(&diverged);
         assert_eq!((s.stage, s.converged, s.extending), (0, false, None));
+        // Flat at the end after falling 1 nat from a peak: not converged, not extended.
+        let mut fallen = store(&[(10_000, 0.0)]);
+        for seed in 0..5 {
+            let curve = fallen.get_mut(&(seed, 10_000)).unwrap().as_mut().unwrap();
+            curve[2].1 += 1.0;
+        }
+        let s = settle(&fallen);
+        assert_eq!((s.stage, s.converged, s.extending), (0, false, None));
+        assert_eq!(s.convergence.unwrap().regressed, 5);
         // An incomplete first stage is pending.
         let mut partial = store(&[(10_000, 0.0)]);
         partial.remove(&(4, 10_000));

@@ -1,15 +1,17 @@
 //! Running a sweep of training runs: in parallel, each finished run stored at once (one
 //! line of a [`RunStore`]), so that an interrupted sweep resumes where it stopped and a
 //! diverged run is a result, not a crash. A stored run counts only for exactly its
-//! configuration and the engine that trained it ([`engine_fingerprint`]).
+//! configuration and the engine that trained it ([`engine_fingerprint_for`]).
 
 use super::claims::RunSpec;
 use crate::adaptive_destruction::training::train_builtin;
 use crate::progress::Progress;
 use crate::run_store::{Keyed, RunStore};
+use crate::sampling_without_data::kernels::{Correction, Destruction, KernelConfig, LearnedParts};
 use crate::sampling_without_data::targets::{
     mean_pairwise_distance, BuiltinTarget, LatentClassifier, DIVERSITY_SAMPLES,
 };
+use crate::sampling_without_data::train::TrainConfig;
 use crate::sampling_without_data::training_run::RunOutcome;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,7 +35,7 @@ pub struct LatentMetrics {
 #[serde(deny_unknown_fields)]
 pub struct RunRecord {
     pub id: String,
-    /// The [`engine_fingerprint`] of the code that trained it.
+    /// The [`engine_fingerprint_for`] its configuration, of the code that trained it.
     pub engine: String,
     pub outcome: RunOutcome,
     /// Seconds the run took (training and evaluations, one thread).
@@ -82,10 +84,13 @@ impl RunRecord {
     }
 
     /// The record as the store keeps it for `spec`: sample points only if a figure
-    /// draws them.
+    /// draws them, training diagnostics only if the spec asks for them.
     pub fn stored(&self, spec: &RunSpec) -> RunRecord {
+        let mut outcome = self.outcome.clone();
+        outcome.diagnostics = outcome.diagnostics.filter(|_| spec.keep_diagnostics);
         RunRecord {
             samples: self.samples.clone().filter(|_| spec.keep_samples),
+            outcome,
             ..self.clone()
         }
     }
@@ -97,30 +102,85 @@ impl RunRecord {
 /// runs of an older engine are re-run instead of being mistaken for current ones.
 pub fn engine_fingerprint() -> &'static str {
     static FINGERPRINT: OnceLock<String> = OnceLock::new();
-    FINGERPRINT.get_or_init(|| {
-        let mut config = crate::sampling_without_data::train::TrainConfig {
-            target: "25gmm".into(),
-            iterations: 4,
-            batch: 16,
-            eval_every: 2,
-            eval_samples: 64,
-            backward_every: 2,
-            ..Default::default()
-        };
-        config.kernel.steps = 3;
-        config.kernel.destruction = crate::sampling_without_data::kernels::Destruction::Learned;
-        let record = run_record(&RunSpec::new(config), String::new())
-            .expect("the fingerprint run trains")
-            .without_timing();
-        let text = serde_json::to_string(&record).expect("records serialise");
-        crate::report::stable_hash_hex(text.as_bytes())
-    })
+    FINGERPRINT.get_or_init(|| tiny_run_hash(&Arm::default()))
+}
+
+/// The fingerprint a run of `config` is stored under: [`engine_fingerprint`], and for a
+/// learned destruction whose arm the tiny run does not take (one part kept the
+/// bridge's, say) also a tiny run of that arm. A change that alters only that arm's
+/// code (a variance-only arm whose gradient was cut, once) re-runs its runs and no
+/// others.
+pub fn engine_fingerprint_for(config: &TrainConfig) -> String {
+    let kernel = &config.kernel;
+    let arm = Arm {
+        parts: kernel.learned_parts,
+        correction: kernel.correction,
+        correction_range: kernel.correction_range,
+    };
+    if kernel.destruction != Destruction::Learned || arm == Arm::default() {
+        return engine_fingerprint().to_string();
+    }
+    static ARMS: Mutex<Vec<(Arm, String)>> = Mutex::new(Vec::new());
+    let known = |arms: &Vec<(Arm, String)>| arms.iter().find(|(a, _)| *a == arm).cloned();
+    if let Some((_, hash)) = known(&ARMS.lock().expect("fingerprint lock")) {
+        return hash;
+    }
+    let both = format!("{} {}", engine_fingerprint(), tiny_run_hash(&arm));
+    let hash = crate::report::stable_hash_hex(both.as_bytes());
+    ARMS.lock()
+        .expect("fingerprint lock")
+        .push((arm, hash.clone()));
+    hash
+}
+
+/// What selects a learned destruction's code: its arm, and how it corrects the bridge.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Arm {
+    parts: LearnedParts,
+    correction: Correction,
+    correction_range: f64,
+}
+
+impl Default for Arm {
+    fn default() -> Self {
+        let kernel = KernelConfig::default();
+        Arm {
+            parts: kernel.learned_parts,
+            correction: kernel.correction,
+            correction_range: kernel.correction_range,
+        }
+    }
+}
+
+/// The hash of a tiny run's record with a learned destruction of `arm`.
+fn tiny_run_hash(arm: &Arm) -> String {
+    let mut config = TrainConfig {
+        target: "25gmm".into(),
+        iterations: 4,
+        batch: 16,
+        eval_every: 2,
+        eval_samples: 64,
+        backward_every: 2,
+        ..Default::default()
+    };
+    config.kernel.steps = 3;
+    config.kernel.destruction = Destruction::Learned;
+    config.kernel.learned_parts = arm.parts;
+    config.kernel.correction = arm.correction;
+    config.kernel.correction_range = arm.correction_range;
+    let mut record = run_record(&RunSpec::new(config), String::new())
+        .expect("the fingerprint run trains")
+        .without_timing();
+    // Diagnostics are kept only where asked for, and are not results.
+    record.outcome.diagnostics = None;
+    let text = serde_json::to_string(&record).expect("records serialise");
+    crate::report::stable_hash_hex(text.as_bytes())
 }
 
 /// Trains one run on a single thread (so its numbers do not depend on how many runs
 /// share the machine) and measures what the claims need.
 pub fn run_one(spec: &RunSpec) -> Result<RunRecord, String> {
-    run_record(spec, engine_fingerprint().to_string())
+    run_record(spec, engine_fingerprint_for(&spec.config))
 }
 
 fn run_record(spec: &RunSpec, engine: String) -> Result<RunRecord, String> {
@@ -176,9 +236,9 @@ pub fn stored_record<'a>(
     stored: &'a BTreeMap<String, RunRecord>,
     spec: &RunSpec,
 ) -> Option<&'a RunRecord> {
-    stored
-        .get(&spec.id)
-        .filter(|r| r.engine == engine_fingerprint() && r.outcome.config == spec.config)
+    stored.get(&spec.id).filter(|r| {
+        r.outcome.config == spec.config && r.engine == engine_fingerprint_for(&spec.config)
+    })
 }
 
 // ANCHOR: sweep
@@ -264,7 +324,7 @@ pub fn sweep(
         .into_iter()
         .map(|r| r.expect("every run finished"))
         .collect();
-    stored.retain(|_, r| r.engine == engine_fingerprint());
+    stored.retain(|_, r| r.engine == engine_fingerprint_for(&r.outcome.config));
     for record in &records {
         stored.insert(record.id.clone(), record.clone());
     }

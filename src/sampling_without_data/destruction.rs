@@ -41,11 +41,12 @@ pub trait DestructionProcess: Clone + std::fmt::Debug + Send + Sync + 'static {
         grads: &Gradients<f32, Dv>,
     ) -> Result<(), Diverged>;
 
-    /// Updates the process's own parameters, after the generation's.
+    /// Updates the process's own parameters, after the generation's; returns their
+    /// gradient norm before clipping (`None`: it has none).
     fn update<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>>(
         trainer: &mut Trainer<D, Dv, Self, P>,
         grads: &Gradients<f32, Dv>,
-    );
+    ) -> Option<f64>;
 }
 
 /// The fixed destruction: the exact time reversal of the reference walk, a Brownian
@@ -92,6 +93,7 @@ impl DestructionProcess for Bridge {
     fn update<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>>(
         _trainer: &mut Trainer<D, Dv, Self, P>,
         _grads: &Gradients<f32, Dv>,
-    ) {
+    ) -> Option<f64> {
+        None
     }
 }

@@ -73,6 +73,51 @@ pub struct KernelConfig {
     /// variance is its own (absent from a stored configuration: both, decoupled).
     #[serde(default, skip_serializing_if = "LearnedParts::is_default")]
     pub learned_parts: LearnedParts,
+    /// Learned destruction: how it departs from the bridge (absent from a stored
+    /// configuration: the bounded residual).
+    #[serde(default, skip_serializing_if = "Correction::is_default")]
+    pub correction: Correction,
+    /// Learned destruction with [`Correction::Multiplicative`]: the bridge's drift and
+    /// variance are each multiplied by a factor in `[1 − r, 1 + r]`.
+    #[serde(
+        default = "default_correction_range",
+        skip_serializing_if = "is_default_correction_range"
+    )]
+    pub correction_range: f64,
+}
+
+/// How a learned destruction departs from the bridge.
+/// Introduced in chapter "Adaptive destruction".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Correction {
+    /// This book's reconstruction of the method: a bounded residual, the mean shifted by
+    /// up to `M` step deviations and the log-variance moved by up to `R_b`, from the
+    /// destruction head on the chosen backbone.
+    #[default]
+    Residual,
+    /// The learned backward policy of the code the method descends from (gfn-diffusion,
+    /// Sendera et al. 2024): the bridge's drift and variance each multiplied by
+    /// `1 + r·tanh(·)`, from the destruction's own trunk on the generation network's
+    /// state and time embeddings.
+    Multiplicative,
+}
+
+impl Correction {
+    fn is_default(&self) -> bool {
+        *self == Correction::default()
+    }
+}
+
+/// The lineage code's correction range (its command line's default).
+const DEFAULT_CORRECTION_RANGE: f64 = 0.1;
+
+fn default_correction_range() -> f64 {
+    DEFAULT_CORRECTION_RANGE
+}
+
+fn is_default_correction_range(r: &f64) -> bool {
+    *r == DEFAULT_CORRECTION_RANGE
 }
 
 impl Default for KernelConfig {
@@ -87,6 +132,8 @@ impl Default for KernelConfig {
             bounded: true,
             shared_backbone: false,
             learned_parts: LearnedParts::MeanAndVariance,
+            correction: Correction::Residual,
+            correction_range: DEFAULT_CORRECTION_RANGE,
         }
     }
 }
@@ -154,7 +201,10 @@ impl<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv> + Merge<NoneTape>> Gaussi
 }
 
 /// Per-row constants broadcast over the `D` coordinates.
-fn column<const D: usize, Dv: Device<f32>>(dev: &Dv, values: Vec<f32>) -> Rows<D, Dv, NoneTape> {
+pub fn column<const D: usize, Dv: Device<f32>>(
+    dev: &Dv,
+    values: Vec<f32>,
+) -> Rows<D, Dv, NoneTape> {
     let n = values.len();
     dev.tensor_from_vec(values, (n,))
         .broadcast_like(&(n, Const::<D>))
@@ -185,9 +235,9 @@ impl KernelConfig {
         out: HeadOutput<D, Dv, T>,
         x: Rows<D, Dv, T>,
     ) -> GaussianRows<D, Dv, T> {
-        let drift = out.mean.clamp(-DRIFT_CLIP, DRIFT_CLIP);
-        let mean = x + drift * self.dt() as f32;
-        let log_var = self.bound(out.log_var, self.log_var_range) + self.log_step_var();
+        let (drift, log_var) = out.into_both();
+        let mean = x + drift.clamp(-DRIFT_CLIP, DRIFT_CLIP) * self.dt() as f32;
+        let log_var = self.bound(log_var, self.log_var_range) + self.log_step_var();
         GaussianRows { mean, log_var }
     }
     // ANCHOR_END: generation_kernel

@@ -9,6 +9,7 @@
 
 pub mod bounds_figure;
 pub mod destruction;
+pub mod diagnostics;
 pub mod diagrams;
 pub mod evaluate;
 pub mod exercises;

@@ -66,19 +66,51 @@ pub struct LogZ<E: Dtype, D: Storage<E>> {
     pub value: Tensor<Rank0, E, D>,
 }
 
-/// Raw head outputs for a batch of rows. The pass's backward steps travel with `mean`
-/// (so a loss that uses only the log-variance takes it by [`HeadOutput::into_log_var`]).
+/// Raw head outputs for a batch of rows, and the backward steps of the pass that made
+/// them. dfdx keeps a pass's backward steps on one tensor, so a result that used only
+/// one output and dropped the other could silently lose them (and with them every
+/// parameter's gradient). Here the steps are held apart and handed out only with the
+/// outputs a caller asks for: [`into_mean`](Self::into_mean),
+/// [`into_log_var`](Self::into_log_var) or [`into_both`](Self::into_both).
 pub struct HeadOutput<const D: usize, Dv: Storage<f32>, T> {
-    pub mean: Rows<D, Dv, T>,
-    pub log_var: Rows<D, Dv, T>,
+    mean: Rows<D, Dv, NoneTape>,
+    log_var: Rows<D, Dv, NoneTape>,
+    tape: T,
 }
 
 impl<const D: usize, Dv: Device<f32>, T: Tape<f32, Dv> + Merge<T>> HeadOutput<D, Dv, T> {
+    /// The two outputs of one pass, their backward steps joined.
+    pub fn new(mean: Rows<D, Dv, T>, log_var: Rows<D, Dv, T>) -> Self {
+        let (mean, mean_tape) = mean.split_tape();
+        let (log_var, log_var_tape) = log_var.split_tape();
+        HeadOutput {
+            mean,
+            log_var,
+            tape: mean_tape.merge(log_var_tape),
+        }
+    }
+
+    /// The same outputs, also carrying `tape` (backward steps of the pass's inputs).
+    pub fn with(self, tape: T) -> Self {
+        HeadOutput {
+            tape: self.tape.merge(tape),
+            ..self
+        }
+    }
+
+    /// The mean alone, carrying the whole pass's backward steps.
+    pub fn into_mean(self) -> Rows<D, Dv, T> {
+        self.mean.put_tape(self.tape)
+    }
+
     /// The log-variance alone, carrying the whole pass's backward steps.
     pub fn into_log_var(self) -> Rows<D, Dv, T> {
-        let (_, mean_tape) = self.mean.split_tape();
-        let (log_var, own_tape) = self.log_var.split_tape();
-        log_var.put_tape(own_tape.merge(mean_tape))
+        self.log_var.put_tape(self.tape)
+    }
+
+    /// Both outputs, for a result that uses both: the backward steps ride on the mean.
+    pub fn into_both(self) -> (Rows<D, Dv, T>, Rows<D, Dv, T>) {
+        (self.mean.put_tape(self.tape), self.log_var.retaped())
     }
 }
 
@@ -295,10 +327,7 @@ impl<const D: usize, Dv: Device<f32>> Backbone<D, f32, Dv> {
     ) -> HeadOutput<D, Dv, T> {
         let table = self.time.table::<P, T>(times, time_index);
         let out = self.forward_with::<P, T>(head, x, &table, time_index);
-        HeadOutput {
-            mean: table.attach(out.mean),
-            log_var: out.log_var,
-        }
+        out.with(table.tape)
     }
 
     /// [`forward`](Self::forward) with the time features of a shared table (whose
@@ -360,10 +389,7 @@ impl<Dv: Device<f32>> Evaluator<Dv> for PlainDfdx {
         let h = Self::gelu(backbone.hidden1.forward(h));
         let h = Self::gelu(backbone.hidden2.forward(h));
         let log_var = head.log_var.forward(h.retaped::<T>());
-        HeadOutput {
-            mean: head.mean.forward(h),
-            log_var,
-        }
+        HeadOutput::new(head.mean.forward(h), log_var)
     }
 }
 // ANCHOR_END: plain_network

@@ -148,6 +148,43 @@ pub fn gradient_norm<Dv: Device<f32>, M: TensorCollection<f32, Dv>>(
     visitor.sum_sq.sqrt()
 }
 
+/// The gradient of every trainable tensor of `module`, as flat vectors in walk order.
+pub fn gradient_values<Dv: Device<f32>, M: TensorCollection<f32, Dv>>(
+    module: &M,
+    grads: &Gradients<f32, Dv>,
+) -> Vec<Vec<f32>> {
+    struct Dump<'a, Dv: Device<f32>> {
+        grads: &'a Gradients<f32, Dv>,
+        values: Vec<Vec<f32>>,
+    }
+    impl<Dv: Device<f32>> TensorVisitor<f32, Dv> for Dump<'_, Dv> {
+        type Viewer = ViewTensorRef;
+        type Err = Dv::Err;
+        type E2 = f32;
+        type D2 = Dv;
+        fn visit<S: Shape>(
+            &mut self,
+            opts: TensorOptions<S, f32, Dv>,
+            t: &Tensor<S, f32, Dv>,
+        ) -> Result<Option<Tensor<S, f32, Dv>>, Self::Err> {
+            if opts.do_gradient_update {
+                self.values.push(values(&self.grads.get(t)));
+            }
+            Ok(None)
+        }
+    }
+    let mut visitor = Dump {
+        grads,
+        values: Vec::new(),
+    };
+    M::iter_tensors(&mut RecursiveWalker {
+        m: module,
+        f: &mut visitor,
+    })
+    .expect("this visitor never returns an error");
+    visitor.values
+}
+
 /// Every tensor of `module` (trainable or not) as a flat vector, in walk order.
 pub fn weights<Dv: Device<f32>, M: TensorCollection<f32, Dv>>(module: &M) -> Vec<Vec<f32>> {
     struct Dump(Vec<Vec<f32>>);

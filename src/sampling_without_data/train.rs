@@ -2,8 +2,9 @@
 //! state a checkpoint needs so that a resumed run equals an uninterrupted one.
 
 use super::destruction::{Bridge, DestructionProcess};
+use super::diagnostics::{log_var_correction, CorrectionAt, GroupNorms};
 use super::evaluate::{evaluate, Evaluation};
-use super::kernels::{Destruction, KernelConfig, SamplerNets};
+use super::kernels::{Correction, Destruction, KernelConfig, LearnedParts, SamplerNets};
 use super::network::{Evaluator, Rows};
 use super::objectives::{log_variance, trajectory_balance, Loss, Objective, PerTrajectory};
 use super::parameters::{gradient_norm, load_weights, weights, Adam};
@@ -138,6 +139,19 @@ impl TrainConfig {
                 self.objective == Objective::Tlm && self.kernel.destruction == Destruction::Fixed,
                 "objective tlm trains the destruction process: use --destruction learned",
             ),
+            (
+                !(self.kernel.correction_range > 0.0 && self.kernel.correction_range < 1.0),
+                "correction-range must lie strictly between 0 and 1 (a factor 1 ± r must stay positive)",
+            ),
+            (
+                self.kernel.correction == Correction::Multiplicative && self.kernel.shared_backbone,
+                "the multiplicative correction has its own trunk on the generation's embeddings: leave shared-backbone off",
+            ),
+            (
+                self.kernel.correction == Correction::Multiplicative
+                    && self.kernel.learned_parts == LearnedParts::MeanTiedVariance,
+                "the multiplicative correction has no tied variance: choose another learned-parts",
+            ),
         ];
         match checks.iter().find(|(bad, _)| *bad) {
             Some((_, message)) => Err(message.to_string()),
@@ -157,6 +171,10 @@ impl TrainConfig {
 
 /// A tape that records every operation, on device `Dv`.
 pub type Owned<Dv> = OwnedTape<f32, Dv>;
+
+/// Trajectories drawn at each evaluation to measure a learned destruction's
+/// log-variance correction (a diagnostic; 256 give its mean to about ±0.01).
+const CORRECTION_ROWS: usize = 256;
 
 /// An ELBO below `−BLOW_UP_NATS` means the sampler's trajectories have blown up (finite
 /// but absurd numbers, e.g. drifts at their clip): training stops as diverged.
@@ -228,6 +246,11 @@ pub struct Trainer<
     pub history: Vec<Evaluation>,
     /// Training loss of every iteration so far.
     pub losses: Vec<f64>,
+    /// Every update's gradient norms before clipping (since this trainer was made or
+    /// restored; not checkpointed).
+    pub norms: Vec<GroupNorms>,
+    /// A learned destruction's log-variance correction at each evaluation (likewise).
+    pub corrections: Vec<CorrectionAt>,
 }
 
 /// Everything a resumed run needs; resuming from it gives the same result as never
@@ -324,6 +347,8 @@ impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>, K: DestructionProcess>
             iteration: 0,
             history: Vec::new(),
             losses: Vec::new(),
+            norms: Vec::new(),
+            corrections: Vec::new(),
             config,
         })
     }
@@ -408,6 +433,14 @@ impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>, K: DestructionProcess>
                     )));
                 }
                 self.history.push(evaluation);
+                if K::KIND != Destruction::Fixed {
+                    let mut rng = iteration_rng(self.config.seed, self.iteration, 2);
+                    let kernel = &self.config.kernel;
+                    self.corrections.push(CorrectionAt {
+                        iteration: self.iteration,
+                        per_step: log_var_correction(&self.nets, kernel, CORRECTION_ROWS, &mut rng),
+                    });
+                }
             }
             // Before the first evaluation there is no ELBO yet: say so rather than "NaN",
             // which would read as a divergence.
@@ -432,6 +465,25 @@ impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>, K: DestructionProcess>
     /// One iteration: draw trajectories (forwards with exploration, or backwards from
     /// replayed states), compute the loss, and update each parameter group.
     pub fn step<Tg: Target + ?Sized>(&mut self, target: &Tg) -> Result<StepStats, Diverged> {
+        let (loss, backward, grads) = self.loss_and_gradients(target)?;
+        let norms = self.update(&grads)?;
+        self.norms.push(norms);
+        self.iteration += 1;
+        Ok(StepStats {
+            iteration: self.iteration,
+            loss,
+            log_z_learned: self.nets.log_z.value.as_vec()[0] as f64,
+            backward,
+        })
+    }
+
+    /// The first half of [`step`](Self::step): this iteration's loss, whether it was a
+    /// backward step, and every parameter's gradient (the replay buffer takes the new
+    /// samples; the networks are not updated).
+    pub fn loss_and_gradients<Tg: Target + ?Sized>(
+        &mut self,
+        target: &Tg,
+    ) -> Result<(f64, bool, Gradients<f32, Dv>), Diverged> {
         let config = self.config.clone();
         let kernel = &config.kernel;
         let mut rng = iteration_rng(config.seed, self.iteration, 0);
@@ -459,16 +511,8 @@ impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>, K: DestructionProcess>
         if !value.is_finite() {
             return Err(self.diverged(format!("the loss is {value}")));
         }
-        let mut grads = self.nets.alloc_grads();
-        grads = (loss + self.zero_with(grads)).backward();
-        self.update(&grads)?;
-        self.iteration += 1;
-        Ok(StepStats {
-            iteration: self.iteration,
-            loss: value,
-            log_z_learned: self.nets.log_z.value.as_vec()[0] as f64,
-            backward,
-        })
+        let grads = self.nets.alloc_grads();
+        Ok((value, backward, (loss + self.zero_with(grads)).backward()))
     }
     // ANCHOR_END: train_step
 
@@ -564,7 +608,7 @@ impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>, K: DestructionProcess>
 
     // ANCHOR: update
     /// Applies each optimiser to its parameter group and the Polyak update to the target.
-    fn update(&mut self, grads: &Gradients<f32, Dv>) -> Result<(), Diverged> {
+    fn update(&mut self, grads: &Gradients<f32, Dv>) -> Result<GroupNorms, Diverged> {
         // Check every group before changing any, so a diverged run keeps its last
         // finite parameters (and a checkpoint written after it is still usable).
         let norm = gradient_norm(&self.nets.generation, grads);
@@ -573,16 +617,23 @@ impl<const D: usize, Dv: SamplerDevice, P: Evaluator<Dv>, K: DestructionProcess>
         }
         K::check_gradients(self, grads)?;
         let clip = self.config.grad_clip;
-        self.optimisers
+        let generation = self
+            .optimisers
             .generation
             .update(&mut self.nets.generation, grads, clip);
-        K::update(self, grads);
-        if self.config.objective == Objective::Tb || self.config.objective == Objective::Tlm {
+        let destruction = K::update(self, grads);
+        let learns_log_z =
+            self.config.objective == Objective::Tb || self.config.objective == Objective::Tlm;
+        let log_z = learns_log_z.then(|| {
             self.optimisers
                 .log_z
-                .update(&mut self.nets.log_z, grads, clip);
-        }
-        Ok(())
+                .update(&mut self.nets.log_z, grads, clip)
+        });
+        Ok(GroupNorms {
+            generation,
+            destruction,
+            log_z,
+        })
     }
     // ANCHOR_END: update
 }

@@ -2,6 +2,7 @@
 //! the sampler for the target's dimension, train (or resume), evaluate, and report.
 
 use super::destruction::{Bridge, DestructionProcess};
+use super::diagnostics::{update_windows, Diagnostics};
 use super::evaluate::Evaluation;
 use super::padding::{unpadded, Padded};
 use super::target::{device, Target};
@@ -92,6 +93,10 @@ pub struct RunOutcome {
     /// target's; `samples` are the target's own coordinates).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub padded_to: Option<usize>,
+    /// Gradient norms, clipping and the destruction's log-variance correction during
+    /// training.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Diagnostics>,
     /// Final samples (the first two coordinates are what the figures show).
     #[serde(skip)]
     pub samples: Option<Array2<f32>>,
@@ -276,6 +281,10 @@ fn run<const D: usize, K: DestructionProcess, Dv: SamplerDevice, Tg: Target + ?S
             .collect(),
         padded_to: None,
         samples,
+        diagnostics: Some(Diagnostics {
+            updates: update_windows(&trainer.norms, window, trainer.config.grad_clip),
+            log_var_correction: trainer.corrections,
+        }),
         config: trainer.config,
     })
 }
