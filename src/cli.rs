@@ -79,6 +79,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Budget::Short)]
         budget: Budget,
     },
+    /// The reconstruction sweep of chapter "Results": on 25GMM at T = 5, the fixed
+    /// destruction, each learned part alone, the lineage's multiplicative correction and
+    /// the method over range × backbone × exploration, to convergence; resumable.
+    ReconstructionSweep {
+        /// File of the stored runs (default: data/runs/reconstruction.jsonl).
+        #[arg(long)]
+        runs: Option<PathBuf>,
+        /// Runs trained at once, one thread each (default: the available threads).
+        #[arg(long)]
+        workers: Option<usize>,
+    },
     /// Which notebooks must run again in the kernel (their inputs changed since their
     /// last green run), or record that some just ran green.
     Notebooks {
@@ -223,6 +234,9 @@ pub fn run(cli: Cli) -> Result<(), String> {
             budget: Budget::Converged,
             ..
         } => book_pipeline::reproduce_converged(scale, runs, workers),
+        Command::ReconstructionSweep { runs, workers } => {
+            book_pipeline::reconstruction_sweep(runs, workers)
+        }
         Command::Notebooks { stale, ran_green } => {
             if stale {
                 for name in book_pipeline::notebooks::stale()? {

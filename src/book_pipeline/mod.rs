@@ -467,6 +467,22 @@ pub fn reproduce_converged(
     Ok(())
 }
 
+/// `reconstruction-sweep`: chapter "Results"'s reconstruction sweep, resumable; prints
+/// the rule's verdict once every arm has stopped.
+pub fn reconstruction_sweep(runs: Option<PathBuf>, workers: Option<usize>) -> Result<(), String> {
+    use results::reconstruction_sweep as sweep;
+    let store = RunStore::at(runs.unwrap_or_else(|| PathBuf::from(sweep::STORE)));
+    let workers = workers.unwrap_or_else(threads);
+    if workers == 0 {
+        return Err("workers must be at least 1".into());
+    }
+    sweep::run(&store, Scale::Full, workers, true)?;
+    let results = sweep::results(Scale::Full, &store.load()?)
+        .ok_or("the reconstruction sweep stopped before every arm settled")?;
+    eprintln!("{}", sweep::decide(&results).verdict);
+    Ok(())
+}
+
 /// `reproduce`: the sweep, resumable; a diverged run is a result, not an error.
 pub fn reproduce(
     claims: &str,

@@ -10,6 +10,7 @@ pub mod decoupled_variances;
 pub mod exercises;
 pub mod extension;
 pub mod findings;
+pub mod reconstruction_sweep;
 pub mod rules;
 pub mod summary;
 pub mod sweep;
