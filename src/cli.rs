@@ -7,6 +7,7 @@ use crate::progress::Progress;
 use crate::report::{flag_name, Provenance, Scale};
 use crate::results;
 use crate::results::claims::Budget;
+use crate::results::shard::Shard;
 use crate::sampling_without_data::kernels::{Destruction, LearnedParts};
 use crate::sampling_without_data::objectives::Objective;
 use crate::sampling_without_data::run_files::run_files;
@@ -78,6 +79,11 @@ pub enum Command {
         /// that have not converged; read by chapter "Results"; `--claims` is ignored).
         #[arg(long, value_enum, default_value_t = Budget::Short)]
         budget: Budget,
+        /// Run only the K-th of N disjoint slices of the sweep (whole configurations),
+        /// into its own store (default: the store's name with `.shard-K-of-N`), to spread
+        /// a sweep over a cluster; join the stores with `merge`.
+        #[arg(long, value_parser = Shard::parse, default_value = "1/1")]
+        shard: Shard,
     },
     /// The reconstruction sweep of chapter "Results": on 25GMM at T = 5, the fixed
     /// destruction, each learned part alone, the lineage's multiplicative correction and
@@ -89,6 +95,19 @@ pub enum Command {
         /// Runs trained at once, one thread each (default: the available threads).
         #[arg(long)]
         workers: Option<usize>,
+        /// Run only the K-th of N disjoint slices (see `reproduce --shard`).
+        #[arg(long, value_parser = Shard::parse, default_value = "1/1")]
+        shard: Shard,
+    },
+    /// Join the run stores of a sharded sweep into one: runs stored twice must agree
+    /// (timing aside), or nothing is written.
+    Merge {
+        /// The store to join into (created if missing; its own runs are kept).
+        #[arg(long)]
+        into: PathBuf,
+        /// The shards' stores.
+        #[arg(required = true)]
+        stores: Vec<PathBuf>,
     },
     /// Which notebooks must run again in the kernel (their inputs changed since their
     /// last green run), or record that some just ran green.
@@ -226,16 +245,26 @@ pub fn run(cli: Cli) -> Result<(), String> {
             runs,
             workers,
             budget: Budget::Short,
-        } => book_pipeline::reproduce(&claims, scale, runs, workers),
+            shard,
+        } => book_pipeline::reproduce(&claims, scale, runs, workers, shard),
         Command::Reproduce {
             scale,
             runs,
             workers,
             budget: Budget::Converged,
+            shard,
             ..
-        } => book_pipeline::reproduce_converged(scale, runs, workers),
-        Command::ReconstructionSweep { runs, workers } => {
-            book_pipeline::reconstruction_sweep(runs, workers)
+        } => book_pipeline::reproduce_converged(scale, runs, workers, shard),
+        Command::ReconstructionSweep {
+            runs,
+            workers,
+            shard,
+        } => book_pipeline::reconstruction_sweep(runs, workers, shard),
+        Command::Merge { into, stores } => {
+            let from: Vec<&std::path::Path> = stores.iter().map(|p| p.as_path()).collect();
+            let n = results::shard::merge(&into, &from)?;
+            eprintln!("{n} runs in {}", into.display());
+            Ok(())
         }
         Command::Notebooks { stale, ran_green } => {
             if stale {

@@ -12,6 +12,7 @@ pub mod freshness;
 pub mod notebooks;
 
 use crate::report::{flag_name, GeneratedFiles, Provenance, Scale};
+use crate::results::shard::Shard;
 use crate::results::{self, Claim};
 use crate::run_store::{RunPolicy, RunStore};
 use crate::sampling_without_data::experiment as sampling_without_data;
@@ -83,6 +84,32 @@ pub struct Job<'a> {
 const SWEEP_STORE: &str = "data/runs/reproduce.jsonl";
 const CONVERGED_STORE: &str = "data/runs/converged.jsonl";
 const SWEEP_STORES: &[&str] = &[SWEEP_STORE, CONVERGED_STORE];
+const RECONSTRUCTION_STORE: &str = results::reconstruction_sweep::STORE;
+
+/// The store a shard writes by default: `runs.jsonl` → `runs.shard-3-of-8.jsonl` (the
+/// store itself for the whole sweep).
+fn shard_store(store: PathBuf, shard: Shard) -> PathBuf {
+    if shard == Shard::WHOLE {
+        return store;
+    }
+    let stem = store
+        .file_stem()
+        .map_or("runs".into(), |s| s.to_string_lossy().into_owned());
+    store.with_file_name(format!(
+        "{stem}.shard-{}-of-{}.jsonl",
+        shard.index, shard.count
+    ))
+}
+
+/// The stored runs of the reconstruction sweep (full scale only; none at quick scale).
+fn reconstruction_runs(
+    scale: Scale,
+) -> Result<std::collections::BTreeMap<String, results::RunRecord>, String> {
+    match scale {
+        Scale::Full => RunStore::at(RECONSTRUCTION_STORE).load(),
+        Scale::Quick => Ok(Default::default()),
+    }
+}
 
 /// A chapter whose experiment cannot fail: `run`, then `chapter_files`, timed.
 macro_rules! chapter {
@@ -158,10 +185,11 @@ pub fn chapters() -> Vec<Chapter> {
                 Ok(results::chapters::results_files(
                     &stored_sweep(job.scale)?,
                     &converged_sweep(job.scale)?,
+                    &reconstruction_runs(job.scale)?,
                 ))
             },
             modules: &["results"],
-            stores: SWEEP_STORES,
+            stores: &[SWEEP_STORE, CONVERGED_STORE, RECONSTRUCTION_STORE],
         },
         Chapter {
             name: scaling_up::experiment::SCALING_UP,
@@ -194,7 +222,9 @@ fn stored_sweep(scale: Scale) -> Result<results::summary::Runs, String> {
 fn converged_sweep(scale: Scale) -> Result<results::summary::Runs, String> {
     let store = RunStore::at(converged_run_store(scale));
     match scale {
-        Scale::Quick => results::chapters::sweep_converged(&store, scale, threads(), false),
+        Scale::Quick => {
+            results::chapters::sweep_converged(&store, scale, threads(), false, Shard::WHOLE)
+        }
         Scale::Full => results::chapters::load_converged(&store, scale),
     }
 }
@@ -447,13 +477,15 @@ pub fn reproduce_converged(
     scale: Scale,
     runs: Option<PathBuf>,
     workers: Option<usize>,
+    shard: Shard,
 ) -> Result<(), String> {
-    let runs = runs.unwrap_or_else(|| converged_run_store(scale));
+    let runs = runs.unwrap_or_else(|| shard_store(converged_run_store(scale), shard));
     let workers = workers.unwrap_or_else(threads);
     if workers == 0 {
         return Err("workers must be at least 1".into());
     }
-    let stored = results::chapters::sweep_converged(&RunStore::at(&runs), scale, workers, true)?;
+    let store = RunStore::at(&runs);
+    let stored = results::chapters::sweep_converged(&store, scale, workers, true, shard)?;
     let records = stored.all();
     let diverged = records
         .iter()
@@ -469,14 +501,25 @@ pub fn reproduce_converged(
 
 /// `reconstruction-sweep`: chapter "Results"'s reconstruction sweep, resumable; prints
 /// the rule's verdict once every arm has stopped.
-pub fn reconstruction_sweep(runs: Option<PathBuf>, workers: Option<usize>) -> Result<(), String> {
+pub fn reconstruction_sweep(
+    runs: Option<PathBuf>,
+    workers: Option<usize>,
+    shard: Shard,
+) -> Result<(), String> {
     use results::reconstruction_sweep as sweep;
-    let store = RunStore::at(runs.unwrap_or_else(|| PathBuf::from(sweep::STORE)));
+    let store = RunStore::at(runs.unwrap_or_else(|| shard_store(sweep::STORE.into(), shard)));
     let workers = workers.unwrap_or_else(threads);
     if workers == 0 {
         return Err("workers must be at least 1".into());
     }
-    sweep::run(&store, Scale::Full, workers, true)?;
+    sweep::run(&store, Scale::Full, workers, true, shard)?;
+    if shard != Shard::WHOLE {
+        eprintln!(
+            "shard {}/{} done; merge the shards' stores to decide",
+            shard.index, shard.count
+        );
+        return Ok(());
+    }
     let results = sweep::results(Scale::Full, &store.load()?)
         .ok_or("the reconstruction sweep stopped before every arm settled")?;
     eprintln!("{}", sweep::decide(&results).verdict);
@@ -489,6 +532,7 @@ pub fn reproduce(
     scale: Scale,
     runs: Option<PathBuf>,
     workers: Option<usize>,
+    shard: Shard,
 ) -> Result<(), String> {
     let claims = Claim::parse_list(claims)?;
     if claims.contains(&Claim::H7) {
@@ -496,13 +540,14 @@ pub fn reproduce(
             "claim h7 runs only at the convergence budget: reproduce --budget converged".into(),
         );
     }
-    let runs = runs.unwrap_or_else(|| default_run_store(scale));
+    let runs = runs.unwrap_or_else(|| shard_store(default_run_store(scale), shard));
     let store = RunStore::at(&runs);
     let workers = workers.unwrap_or_else(threads);
     if workers == 0 {
         return Err("workers must be at least 1".into());
     }
-    let specs = results::runs(&claims, scale);
+    let mut specs = results::runs(&claims, scale);
+    specs.retain(|s| shard.takes(&s.config));
     let records = results::sweep(&specs, &store, workers, true)?;
     let diverged = records
         .iter()
@@ -517,6 +562,10 @@ pub fn reproduce(
         eprintln!("the chapters' tables need every claim: run with --claims all to write them");
         return Ok(());
     }
+    if shard != Shard::WHOLE {
+        eprintln!("a shard holds part of the sweep: merge the shards' stores (merge --into …) before writing chapters");
+        return Ok(());
+    }
     // The book's files come only from the book's own runs, with their freshness records.
     if scale == Scale::Full && runs == default_run_store(scale) {
         for c in chapters().iter().filter(|c| c.reads_sweep()) {
@@ -527,7 +576,11 @@ pub fn reproduce(
     let sweep = results::chapters::load(&store, scale)?;
     let mut files = results::chapters::adaptive_destruction_files(&sweep);
     let converged = converged_sweep(scale)?;
-    files.extend(results::chapters::results_files(&sweep, &converged));
+    files.extend(results::chapters::results_files(
+        &sweep,
+        &converged,
+        &reconstruction_runs(scale)?,
+    ));
     files.extend(scaling_up::experiment::scaling_up_files(&sweep));
     write_generated(&files, &runs.with_file_name("generated"))
 }

@@ -1,16 +1,20 @@
 //! The generated files of chapters "Adaptive destruction" and "Results",
 //! derived from the stored runs (training happens only in `reproduce`).
 
+use super::best_checkpoint;
 use super::claims::{
     base_config, converged_budget, converged_runs, h5_steps, runs, stability_variants, Budget,
     Claim, RunSpec, DRAWN_SEED, DRAWN_STEPS, H1_STEPS, H4_STEPS, H7_STEPS, H7_TARGETS,
     LEARNING_RATE_RATIOS, SEEDS, TARGETS,
 };
+use super::convergence::REGRESSION_NATS;
 use super::convergence_report;
 use super::decoupled_variances::h7_table;
 use super::extension::EXTENSIONS;
 use super::findings;
+use super::reconstruction_sweep;
 use super::rules::{sign_test_p_value, H5B_SPREAD_STDS};
+use super::shard::Shard;
 use super::summary::{self, h3_curve, Metric, Runs, H3_STEPS, H3_TARGETS};
 use super::sweep::{stored_record, RunRecord};
 use super::what_we_tried::what_we_tried;
@@ -22,6 +26,7 @@ use crate::sampling_without_data::kernels::Destruction;
 use crate::sampling_without_data::targets::{builtin, BuiltinTarget};
 use ndarray::Array2;
 use plotters::prelude::SeriesLabelPosition::{LowerRight, UpperLeft};
+use std::collections::BTreeMap;
 
 /// `5, 10, 20`: a list of step counts for the prose.
 fn list(values: &[usize]) -> String {
@@ -87,11 +92,13 @@ pub fn sweep_converged(
     scale: Scale,
     workers: usize,
     show: bool,
+    shard: Shard,
 ) -> Result<Runs, String> {
     loop {
         let runs = load_converged(store, scale)?;
         let mut specs = converged_runs(scale);
         specs.extend(convergence_report::extension_runs(&runs));
+        specs.retain(|s| shard.takes(&s.config));
         let stored = store.load()?;
         if specs.iter().all(|s| stored_record(&stored, s).is_some()) {
             return Ok(runs);
@@ -220,7 +227,11 @@ pub fn adaptive_destruction_files(runs: &Runs) -> GeneratedFiles {
 }
 
 /// Chapter "Results": a table per claim, the figures, and the verdicts.
-pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
+pub fn results_files(
+    runs: &Runs,
+    converged: &Runs,
+    reconstruction: &BTreeMap<String, RunRecord>,
+) -> GeneratedFiles {
     let scale = runs.scale;
     let path = |name: &str| format!("{RESULTS}/{name}");
     let verdicts = summary::verdicts(runs);
@@ -421,7 +432,18 @@ pub fn results_files(runs: &Runs, converged: &Runs) -> GeneratedFiles {
         path("verdicts-across-budgets.md"),
         findings::verdicts_across_budgets(&verdicts, &decided),
     );
+    files.add(
+        path("headline.md"),
+        findings::headline(&verdicts, &converged_verdicts),
+    );
     files.extend(convergence_files(converged, &converged_verdicts));
+    files.add(
+        path("reconstruction.md"),
+        match scale {
+            Scale::Full => reconstruction_sweep::report(scale, reconstruction),
+            Scale::Quick => "*The reconstruction sweep runs at full scale only.*\n".into(),
+        },
+    );
     files
 }
 
@@ -480,6 +502,10 @@ fn convergence_files(runs: &Runs, verdicts: &[Option<summary::Verdict>]) -> Gene
         convergence_report::regression_table(runs),
     );
     files.add(
+        path("best-checkpoint.md"),
+        best_checkpoint::verdicts_table(runs),
+    );
+    files.add(
         path("learning-curves.svg"),
         convergence_report::learning_curves_svg(runs),
     );
@@ -526,6 +552,7 @@ fn convergence_files(runs: &Runs, verdicts: &[Option<summary::Verdict>]) -> Gene
             ("every", (iterations / evaluations).to_string()),
             ("window", (evaluations / 5).to_string()),
             ("extensions", EXTENSIONS.to_string()),
+            ("regression_nats", REGRESSION_NATS.to_string()),
             ("h7_targets", H7_TARGETS.join(" and ")),
             ("h7_steps", list(&H7_STEPS)),
             ("hours", format!("{:.2}", provenance.wall_time_s / 3600.0)),

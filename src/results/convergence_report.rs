@@ -88,11 +88,15 @@ impl Configuration {
 
     /// Where this configuration stands: the stage its tables read, and its criterion there.
     pub fn settled(&self, runs: &Runs) -> Settled {
-        settled(
+        let mut s = settled(
             SEEDS,
             |s| self.base(runs, s),
             |c| runs.find(c).map(|r| r.elbo_curve()),
-        )
+        );
+        if !runs.regressions_count && s.extending.is_none() {
+            s.converged = s.convergence.as_ref().is_some_and(|c| passes(c, s.stage));
+        }
+        s
     }
 
     /// This configuration's run of `seed` at the stage it stopped at.
@@ -141,7 +145,7 @@ impl Configuration {
             .collect();
         curves
             .and_then(|curves| convergence(&curves))
-            .is_some_and(|c| passes(&c, stage) && c.regressed == 0)
+            .is_some_and(|c| passes(&c, stage) && (c.regressed == 0 || !runs.regressions_count))
     }
 
     /// The runs of the extension this configuration is in, if any: every seed at that
@@ -654,7 +658,6 @@ fn curve_frame(lines: &[Line]) -> (plot::Frame, bool) {
 mod tests {
     use super::*;
     use crate::sampling_without_data::evaluate::Evaluation;
-    use crate::sampling_without_data::training_run::RunOutcome;
 
     /// A stored run of `config` whose ELBO climbs by `slope` per evaluation (0: flat),
     /// offset by its seed so that seeds differ.
@@ -672,27 +675,7 @@ mod tests {
                 mmd: None,
             })
             .collect();
-        RunRecord {
-            id: run_id(&config),
-            engine: String::new(),
-            outcome: RunOutcome {
-                target: config.target.clone(),
-                dimension: 2,
-                history,
-                last: None,
-                mode_shares: None,
-                diverged: None,
-                iterations_done: config.iterations,
-                loss_curve: Vec::new(),
-                padded_to: None,
-                diagnostics: None,
-                samples: None,
-                config,
-            },
-            wall_time_s: 1.0,
-            samples: None,
-            latent: None,
-        }
+        RunRecord::finished(config, history, None)
     }
 
     /// The table's "converged" cell names the test a configuration passed and why one

@@ -368,7 +368,7 @@ pub fn budget(scale: Scale) -> String {
     let (reference, _) = crate::sampling_without_data::experiment::configs(scale, 0);
     let ratio = (reference.iterations * reference.batch) as f64 / (c.iterations * c.batch) as f64;
     format!(
-        "Every run trains for {} iterations at batch {}: {ratio:.0}× fewer sampled trajectories than the single sampler of chapter \"Sampling without data\" ({} iterations at batch {}). No convergence criterion has been applied to these runs, so we do not know that they have converged: the verdicts of this short sweep describe samplers at this budget, not converged ones, and a longer budget can change a verdict, not only sharpen it. The convergence sweep, the last section of chapter \"Results\", runs H1–H3 again with a convergence criterion, and adds H7.",
+        "Every run trains for {} iterations at batch {}: {ratio:.0}× fewer sampled trajectories than the single sampler of chapter \"Sampling without data\" ({} iterations at batch {}). No convergence criterion has been applied to these runs, so we do not know that they have converged: the verdicts of this short sweep describe samplers at this budget, not converged ones, and a longer budget can change a verdict, not only sharpen it. The convergence sweep, in section \"The convergence sweep\" of chapter \"Results\", runs H1–H3 again with a convergence criterion, and adds H7.",
         c.iterations, c.batch, reference.iterations, reference.batch
     )
 }
@@ -450,6 +450,53 @@ pub fn converged_progress(
 /// Under the short sweep's verdict table: which claims the convergence sweep decides
 /// again, what it has found so far, and which verdicts changed with the budget.
 /// `converged` holds the claims it has decided so far.
+/// The chapter's first table: each claim's converged verdict where the convergence sweep
+/// decides it, with its paired splits, next to the short sweep's verdict (superseded
+/// there; the only verdict of the claims decided at the short budget alone).
+pub fn headline(short: &[Verdict], converged: &[Option<Verdict>]) -> String {
+    let mut out = String::from(
+        "| claim | converged verdict | what the converged runs show (paired seeds, claimed sampler's wins–losses; sign test) | short-budget verdict |\n|---|---|---|---|\n",
+    );
+    for s in short {
+        let again = Claim::CONVERGED
+            .iter()
+            .position(|c| s.claim.to_lowercase() == c.name());
+        let row = match again.map(|k| converged.get(k).cloned().flatten()) {
+            None => format!(
+                "| {} | — (short budget only) | — | **{}** |",
+                s.claim,
+                s.outcome.word()
+            ),
+            Some(None) => format!(
+                "| {} | waiting for runs | — | {} (superseded once decided) |",
+                s.claim,
+                s.outcome.word()
+            ),
+            Some(Some(c)) => format!(
+                "| {} | **{}** | {} | {} (superseded) |",
+                s.claim,
+                c.outcome.word(),
+                c.p_values,
+                s.outcome.word()
+            ),
+        };
+        out.push_str(&row);
+        out.push('\n');
+    }
+    // H7 exists only at the convergence budget.
+    if let Some(Some(h7)) = converged.get(3) {
+        out.push_str(&format!(
+            "| {} | **{}** | {} | — (converged budget only) |\n",
+            h7.claim,
+            h7.outcome.word(),
+            h7.p_values
+        ));
+    } else {
+        out.push_str("| H7 | waiting for runs | — | — (converged budget only) |\n");
+    }
+    out
+}
+
 pub fn verdicts_across_budgets(short: &[Verdict], converged: &[Verdict]) -> String {
     let decided_again = |v: &&Verdict| {
         Claim::CONVERGED
@@ -503,9 +550,17 @@ pub fn verdicts_across_budgets(short: &[Verdict], converged: &[Verdict]) -> Stri
         .filter(|(s, c)| c.outcome != Outcome::NotDecided && s.outcome != c.outcome)
         .map(|(s, _)| *s)
         .collect();
-    let mut change = match (changed.as_slice(), undecided.is_empty()) {
-        ([], true) => "No verdict changed with the budget.".to_string(),
-        ([], false) => "No decided verdict changed with the budget.".to_string(),
+    let decided_both: Vec<&Verdict> = pairs
+        .iter()
+        .filter(|(_, c)| c.outcome != Outcome::NotDecided)
+        .map(|(s, _)| *s)
+        .collect();
+    let mut change = match (changed.as_slice(), decided_both.as_slice()) {
+        ([], []) => "No claim is decided at both budgets yet, so the longer budget has neither confirmed nor overturned any of these verdicts.".to_string(),
+        ([], both) => format!(
+            "Of the claims decided at both budgets ({}), none changed its verdict.",
+            names(both)
+        ),
         (claims, _) => format!(
             "The verdict of {} changed with the budget: the convergence sweep's verdict is the one about the method, this table's is about samplers stopped early.",
             names(claims)

@@ -2,6 +2,7 @@
 //! CPU scale (chapters "Results" and "Scaling up"): which runs each claim needs, a
 //! resumable parallel sweep over them, and the tables, figures and verdicts.
 
+pub mod best_checkpoint;
 pub mod chapters;
 pub mod claims;
 pub mod convergence;
@@ -12,6 +13,7 @@ pub mod extension;
 pub mod findings;
 pub mod reconstruction_sweep;
 pub mod rules;
+pub mod shard;
 pub mod summary;
 pub mod sweep;
 pub mod what_we_tried;

@@ -16,9 +16,12 @@ use super::claims::{converged_config, RunSpec};
 use super::convergence::regression;
 use super::extension::{at_stage, settled, Settled};
 use super::rules::sign_test_p_value;
+use super::shard::Shard;
+use super::summary::SeedValues;
 use super::sweep::{stored_record, sweep, RunRecord};
 use crate::report::Scale;
 use crate::run_store::RunStore;
+use crate::sampling_without_data::diagnostics::{Diagnostics, UpdateWindow};
 use crate::sampling_without_data::kernels::{Correction, Destruction, LearnedParts};
 use crate::sampling_without_data::train::TrainConfig;
 use std::collections::BTreeMap;
@@ -172,10 +175,17 @@ fn specs_now(scale: Scale, stored: &BTreeMap<String, RunRecord>) -> Vec<RunSpec>
 
 /// Runs the sweep to its end, or resumes it: the first stage, then each extension the
 /// stored runs call for, until every arm has stopped.
-pub fn run(store: &RunStore, scale: Scale, workers: usize, show: bool) -> Result<(), String> {
+pub fn run(
+    store: &RunStore,
+    scale: Scale,
+    workers: usize,
+    show: bool,
+    shard: Shard,
+) -> Result<(), String> {
     loop {
         let stored = store.load()?;
-        let specs = specs_now(scale, &stored);
+        let mut specs = specs_now(scale, &stored);
+        specs.retain(|s| shard.takes(&s.config));
         if specs.iter().all(|s| stored_record(&stored, s).is_some()) {
             return Ok(());
         }
@@ -381,6 +391,140 @@ fn lines<'a>(method: &[&'a ArmResult]) -> Vec<Vec<&'a ArmResult>> {
     lines.into_iter().map(|(_, line)| line).collect()
 }
 // ANCHOR_END: rule
+
+/// The sweep as chapter "Results" shows it: how many runs are stored, one row per arm
+/// where the stage rules have it now (final and best ELBO, regressions, convergence,
+/// paired seeds against the fixed destruction, and its diagnostics at the last
+/// evaluation), and the rule's verdict once every arm has stopped.
+pub fn report(scale: Scale, stored: &BTreeMap<String, RunRecord>) -> String {
+    let specs = specs_now(scale, stored);
+    let done = specs
+        .iter()
+        .filter(|s| stored_record(stored, s).is_some())
+        .count();
+    let mut out = format!(
+        "*{done} of {} runs of the stage each arm is at are stored ({} in the first stage).*\n\n",
+        specs.len(),
+        first_stage(scale).len()
+    );
+    out.push_str("| arm | iterations | seeds | final ELBO | best ELBO seen | regressed | converged | vs fixed (wins–losses) | clipped updates: generation / destruction | destruction log-variance correction per step |\n|---|---|---|---|---|---|---|---|---|---|\n");
+    let records_of = |arm: Arm| -> (Settled, Vec<&RunRecord>) {
+        let s = settled_arm(arm, scale, stored);
+        let records = (0..SEEDS)
+            .filter_map(|seed| {
+                stored_record(stored, &spec(at_stage(&arm.config(seed, scale), s.stage)))
+            })
+            .collect();
+        (s, records)
+    };
+    let fixed_finals: Vec<Option<f64>> = records_of(Arm::Fixed)
+        .1
+        .iter()
+        .map(|r| r.outcome.last.as_ref().map(|e| e.elbo))
+        .collect();
+    for arm in Arm::all() {
+        let (settled, records) = records_of(arm);
+        let finals: Vec<Option<f64>> = records
+            .iter()
+            .map(|r| r.outcome.last.as_ref().map(|e| e.elbo))
+            .collect();
+        let readings: Vec<_> = records
+            .iter()
+            .filter_map(|r| r.elbo_curve())
+            .map(|c| regression(&c))
+            .collect();
+        let best = SeedValues(readings.iter().map(|r| Some(r.best)).collect());
+        let regressed = readings.iter().filter(|r| r.regressed).count();
+        let converged = match (settled.extending, &settled.convergence) {
+            (Some(stage), _) => format!("extending ×{}", 1 << stage),
+            (None, None) if records.len() < SEEDS as usize => "pending".into(),
+            (None, _) if settled.converged => "yes".into(),
+            (None, _) => "**no**".into(),
+        };
+        let versus = match (arm, finals.len() == fixed_finals.len()) {
+            (Arm::Fixed, _) | (_, false) => "—".to_string(),
+            _ => {
+                let result = ArmResult {
+                    arm,
+                    finals: finals.clone(),
+                    converged: settled.converged,
+                    regressed,
+                };
+                let fixed = ArmResult {
+                    finals: fixed_finals.clone(),
+                    arm: Arm::Fixed,
+                    converged: true,
+                    regressed: 0,
+                };
+                let (w, l) = wins(&result, &fixed);
+                format!("{w}–{l}")
+            }
+        };
+        let diagnostics: Vec<&Diagnostics> = records
+            .iter()
+            .filter_map(|r| r.outcome.diagnostics.as_ref())
+            .collect();
+        let clipped = |group: fn(&UpdateWindow) -> Option<f64>| -> String {
+            let shares: Vec<f64> = diagnostics
+                .iter()
+                .flat_map(|d| d.updates.iter().filter_map(group))
+                .collect();
+            match shares.len() {
+                0 => "—".into(),
+                n => format!("{:.0} %", 100.0 * shares.iter().sum::<f64>() / n as f64),
+            }
+        };
+        let correction = {
+            let last: Vec<&Vec<f64>> = diagnostics
+                .iter()
+                .filter_map(|d| d.log_var_correction.last().map(|c| &c.per_step))
+                .collect();
+            match last.first().map(|v| v.len()) {
+                Some(steps) if !arm.learns_variance() => format!("0 at all {steps} steps"),
+                Some(steps) => (0..steps)
+                    .map(|n| {
+                        let mean = last.iter().map(|v| v[n]).sum::<f64>() / last.len() as f64;
+                        format!("{mean:+.2}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                None => "—".into(),
+            }
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} of {SEEDS} | {} | {} | {regressed} | {converged} | {versus} | {} / {} | {correction} |\n",
+            arm.name(),
+            at_stage(&arm.config(0, scale), settled.stage).iterations,
+            records.len(),
+            SeedValues(finals).cell(),
+            best.cell(),
+            clipped(|u| Some(u.generation.clipped)),
+            clipped(|u| u.destruction.as_ref().map(|d| d.clipped)),
+        ));
+    }
+    out.push_str("\nClipped updates: the share of updates, over all windows and seeds, whose gradient norm the clip cut. The correction is the seed-mean of the learned log-variance minus the bridge's at the last evaluation, averaged over states and coordinates, at steps n = 1 … T−1.\n");
+    match results(scale, stored) {
+        Some(results) => {
+            out.push_str(&format!(
+                "\n**Verdict, by the rule above:** {}\n",
+                decide(&results).verdict
+            ));
+        }
+        None => out.push_str("\n*The rule decides once every arm has stopped.*\n"),
+    }
+    let hours: f64 = specs
+        .iter()
+        .filter_map(|s| stored_record(stored, s))
+        .map(|r| r.wall_time_s)
+        .sum::<f64>()
+        / 3600.0;
+    out.push_str(&format!(
+        "\n<small>Runs: `destroy_then_generate reconstruction-sweep` (scale {scale}, seeds 0–{}, crate version {}), stored in `{STORE}`; the stored runs trained for {hours:.2} hours, one thread each.</small>\n",
+        SEEDS - 1,
+        crate::VERSION
+    ));
+    out
+}
 
 /// Spearman's rank correlation of two equally long sequences (average ranks for ties).
 pub fn spearman(a: &[f64], b: &[f64]) -> f64 {

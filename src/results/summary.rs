@@ -108,6 +108,10 @@ pub struct Runs {
     by_id: BTreeMap<String, RunRecord>,
     pub scale: Scale,
     pub budget: Budget,
+    /// Whether a configuration whose seed regressed still counts as converged: in the
+    /// best-checkpoint reading (`best_checkpoint`), where a run is read at its best
+    /// evaluation, a fall after it does not matter.
+    pub regressions_count: bool,
 }
 
 /// The values of one configuration over the seeds (seed order; `None`: diverged).
@@ -181,6 +185,7 @@ impl Runs {
             by_id: records.into_iter().map(|r| (r.id.clone(), r)).collect(),
             scale,
             budget,
+            regressions_count: true,
         }
     }
 

@@ -96,6 +96,38 @@ impl RunRecord {
     }
 }
 
+#[cfg(test)]
+impl RunRecord {
+    /// A finished run of `config` with these evaluations, for tests of what reads runs.
+    pub(crate) fn finished(
+        config: TrainConfig,
+        history: Vec<crate::sampling_without_data::evaluate::Evaluation>,
+        last: Option<crate::sampling_without_data::evaluate::Evaluation>,
+    ) -> RunRecord {
+        RunRecord {
+            id: super::claims::run_id(&config),
+            engine: String::new(),
+            outcome: RunOutcome {
+                target: config.target.clone(),
+                dimension: 2,
+                history,
+                last,
+                mode_shares: None,
+                diverged: None,
+                iterations_done: config.iterations,
+                loss_curve: Vec::new(),
+                padded_to: None,
+                diagnostics: None,
+                samples: None,
+                config,
+            },
+            wall_time_s: 1.0,
+            samples: None,
+            latent: None,
+        }
+    }
+}
+
 /// A short fingerprint of the training engine: a hash of a tiny run's record (a few
 /// iterations of joint training with a learned destruction, evaluated with every
 /// metric). Code changes that alter any number a run records change it too, so stored
