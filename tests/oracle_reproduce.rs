@@ -712,15 +712,56 @@ mod rules {
         let undecided = [verdict("H1", Outcome::NotDecided)];
         let text = verdicts_across_budgets(&short[..1], &undecided);
         assert!(
-            text.contains("No decided verdict changed with the budget. H1 is not decided there"),
+            text.contains("No claim is decided at both budgets yet, so the longer budget has neither confirmed nor overturned any of these verdicts. H1 is not decided there"),
             "{text}"
         );
         let same = [verdict("H1", Outcome::Reproduced)];
         let text = verdicts_across_budgets(&short[..1], &same);
         assert!(
             text.trim_end()
-                .ends_with("No verdict changed with the budget."),
+                .ends_with("Of the claims decided at both budgets (H1), none changed its verdict."),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn the_first_table_puts_the_converged_verdict_first_and_marks_the_short_one_superseded() {
+        use destroy_then_generate::results::findings::headline;
+        use destroy_then_generate::results::summary::Verdict;
+        let verdict = |claim: &'static str, outcome: Outcome, splits: &str| Verdict {
+            claim,
+            statement: "",
+            rule: String::new(),
+            evidence: String::new(),
+            p_values: splits.to_string(),
+            caveats: Vec::new(),
+            outcome,
+        };
+        let short = [
+            verdict("H1", Outcome::Partly, ""),
+            verdict("H2", Outcome::Reproduced, ""),
+            verdict("H4a", Outcome::NotReproduced, ""),
+        ];
+        let converged = [
+            Some(verdict("H1", Outcome::NotDecided, "25gmm 0–5, p = 0.0625")),
+            None,
+            None,
+            Some(verdict(
+                "H7",
+                Outcome::NotReproduced,
+                "25gmm T = 5 1–4, p = 0.375",
+            )),
+        ];
+        let table = headline(&short, &converged);
+        let rows: Vec<&str> = table.lines().skip(2).collect();
+        assert_eq!(
+            rows,
+            [
+                "| H1 | **not decided (not converged)** | 25gmm 0–5, p = 0.0625 | partly (superseded) |",
+                "| H2 | waiting for runs | — | reproduced (superseded once decided) |",
+                "| H4a | — (short budget only) | — | **not reproduced** |",
+                "| H7 | **not reproduced** | 25gmm T = 5 1–4, p = 0.375 | — (converged budget only) |",
+            ]
         );
     }
 
