@@ -502,6 +502,10 @@ fn convergence_files(runs: &Runs, verdicts: &[Option<summary::Verdict>]) -> Gene
         convergence_report::regression_table(runs),
     );
     files.add(
+        path("regressions-per-run.md"),
+        convergence_report::regression_runs_table(runs),
+    );
+    files.add(
         path("best-checkpoint.md"),
         best_checkpoint::verdicts_table(runs),
     );

@@ -342,6 +342,43 @@ pub fn convergence_table(runs: &Runs) -> String {
     out
 }
 
+/// Every run the tables read, one row each: its configuration and seed, the best ELBO
+/// it reached (and when), its final ELBO as the regression check reads it (the mean of
+/// its last fifth), and whether it regressed.
+pub fn regression_runs_table(runs: &Runs) -> String {
+    let mut out = String::from(
+        "| configuration | seed | iterations | best ELBO (at iteration) | final ELBO (last fifth) | regressed |\n|---|---|---|---|---|---|\n",
+    );
+    for c in configurations(runs) {
+        for r in c.stored(runs) {
+            let config = &r.outcome.config;
+            let row = match r.elbo_curve() {
+                None => "— | — | diverged".to_string(),
+                Some(curve) => {
+                    let reading = regression(&curve);
+                    let at = curve
+                        .iter()
+                        .find(|&&(_, e)| e == reading.best)
+                        .map_or(0, |&(i, _)| i);
+                    format!(
+                        "{:.3} ({at}) | {:.3} | {}",
+                        reading.best,
+                        reading.last,
+                        if reading.regressed { "**yes**" } else { "no" }
+                    )
+                }
+            };
+            out.push_str(&format!(
+                "| {} | {} | {} | {row} |\n",
+                c.label(),
+                config.seed,
+                config.iterations
+            ));
+        }
+    }
+    out
+}
+
 /// Per sampler, over the configurations' runs where the tables read them: how many
 /// finished, how many regressed ([`regression`]), and how far below their best they
 /// ended on average.

@@ -496,8 +496,8 @@ pub fn report(scale: Scale, stored: &BTreeMap<String, RunRecord>) -> String {
             arm.name(),
             at_stage(&arm.config(0, scale), settled.stage).iterations,
             records.len(),
-            SeedValues(finals).cell(),
-            best.cell(),
+            one_or_more(&SeedValues(finals)),
+            one_or_more(&best),
             clipped(|u| Some(u.generation.clipped)),
             clipped(|u| u.destruction.as_ref().map(|d| d.clipped)),
         ));
@@ -524,6 +524,14 @@ pub fn report(scale: Scale, stored: &BTreeMap<String, RunRecord>) -> String {
         crate::VERSION
     ));
     out
+}
+
+/// Mean ± std over the seeds, or the one seed's value, marked.
+fn one_or_more(values: &SeedValues) -> String {
+    match values.0.iter().flatten().collect::<Vec<_>>().as_slice() {
+        [one] => format!("{one:.3} (one seed)"),
+        _ => values.cell(),
+    }
 }
 
 /// Spearman's rank correlation of two equally long sequences (average ranks for ties).
