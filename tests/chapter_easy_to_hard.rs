@@ -79,6 +79,78 @@ fn monte_carlo_statistics_match_the_closed_forms() {
             "the cumulant spike is visible: {k4:?}"
         );
     }
+    // The Gaussian control: the sign latent's covariance (cross term included, checked
+    // entry by entry above the closed form) and no fourth cumulant along v.
+    let model =
+        MixedCumulantModel::random(8, 4.0, 10.0, Latent::MatchedGaussian, &mut seeded_rng(6));
+    let (checks, worst) = moment_checks(&model, 60_000, 16);
+    for c in &checks {
+        assert!(c.z() < 4.5, "Gaussian control: {c:?}");
+    }
+    assert!(
+        worst < 5.0,
+        "Gaussian control: worst covariance deviation {worst} s.e."
+    );
+    let k4 = checks.iter().find(|c| c.name == "κ₄ along v").unwrap();
+    assert!(k4.exact == 0.0 && k4.measured.abs() < 5.0 * k4.se, "{k4:?}");
+    let e = checks.iter().find(|c| c.name == "E(λν)").unwrap();
+    assert!((e.exact - 0.797_884_560_802_865_4).abs() < 1e-15, "{e:?}");
+}
+
+#[test]
+fn top_component_overlap_matches_power_iteration_on_the_covariance() {
+    // The closed form against the top eigenvector of the full d × d covariance, found by
+    // power iteration (the sign latent tilts u's spike towards v; independent latents do
+    // not). At β_u = 4, β_v = 10: k = √(2/π)·√(40/11) ≈ 1.52, overlap ≈ 0.32.
+    for (latent, beta_u, beta_v) in [
+        (Latent::Sign, 4.0, 10.0),
+        (Latent::MatchedGaussian, 2.0, 3.0),
+        (Latent::Independent, 4.0, 10.0),
+    ] {
+        let model = MixedCumulantModel::random(10, beta_u, beta_v, latent, &mut seeded_rng(9));
+        let c = covariance(&model);
+        let mut e = ndarray::Array1::from_elem(10, 1.0);
+        for _ in 0..500 {
+            e = c.dot(&e);
+            e /= e.dot(&e).sqrt();
+        }
+        let power: f64 = e
+            .iter()
+            .zip(&model.v)
+            .map(|(a, b)| a * b)
+            .sum::<f64>()
+            .abs();
+        let closed = top_component_overlap(beta_u, beta_v, latent);
+        assert!(
+            (power - closed).abs() < 1e-9,
+            "{latent:?}: {power} vs {closed}"
+        );
+    }
+    assert!((top_component_overlap(4.0, 10.0, Latent::Sign) - 0.319).abs() < 5e-4);
+}
+
+#[test]
+fn the_a3_rules_at_their_boundaries() {
+    // A3a: more than the margin above both the control and the top component.
+    assert!(beyond_covariance_holds(0.40, 0.34, 0.32, 0.05));
+    assert!(
+        !beyond_covariance_holds(0.38, 0.34, 0.32, 0.05),
+        "0.04 above the control"
+    );
+    assert!(
+        !beyond_covariance_holds(0.36, 0.20, 0.32, 0.05),
+        "0.04 above the top component"
+    );
+    // A3b: the parity arm above 0.3, its independent baseline below 0.15.
+    assert!(hidden_coupling_holds(0.31, 0.14));
+    assert!(!hidden_coupling_holds(0.29, 0.01));
+    assert!(!hidden_coupling_holds(0.9, 0.16));
+    // The arms: the sign latent's control has the odd activation like the sign latent; the
+    // parity latent is run with both activations, its baseline with the even one.
+    let arms = a3_arms(0.2);
+    assert!(arms.contains(&(Latent::MatchedGaussian, 0.0)));
+    assert!(arms.contains(&(Latent::Parity, 0.0)) && arms.contains(&(Latent::Parity, 0.2)));
+    assert!(arms.contains(&(Latent::Independent, 0.2)));
 }
 
 #[test]
@@ -107,19 +179,32 @@ fn gradient_matches_finite_differences_of_the_loss() {
     net.a = 1.3; // a non-unit amplitude, so a missing factor of a shows
     let x_t: Vec<f64> = (0..d).map(|_| rng.sample(StandardNormal)).collect();
     let x0: Vec<f64> = (0..d).map(|_| rng.sample(StandardNormal)).collect();
-    let (mut r, mut g) = (vec![0.0; d], vec![0.0; d * k]);
-    let loss = net.gradient_into(&x_t, &x0, &mut r, &mut g);
-    assert!((loss - net.loss(&x_t, &x0)).abs() < 1e-12);
-    let h = 1e-6;
-    for (i, &gradient) in g.iter().enumerate() {
-        let (mut plus, mut minus) = (net.clone(), net.clone());
-        plus.w[i] += h;
-        minus.w[i] -= h;
-        let fd = (plus.loss(&x_t, &x0) - minus.loss(&x_t, &x0)) / (2.0 * h);
-        assert!(
-            (fd - gradient).abs() < 1e-6 * (1.0 + fd.abs()),
-            "weight {i}: gradient {gradient} vs finite difference {fd}"
-        );
+    // The odd activation, then one with an even part (A3b's).
+    for even in [0.0, 0.3] {
+        net.even = even;
+        // The loss by hand: f(x) = b x + a Σ_k w_k (φ(p_k) + e p_k²).
+        let mut f: Vec<f64> = x_t.iter().map(|x| 0.9 * x).collect();
+        for row in net.w.chunks(d) {
+            let p: f64 = row.iter().zip(&x_t).map(|(w, x)| w * x).sum();
+            let h = 1.3 * (phi(p) + even * p * p);
+            f.iter_mut().zip(row).for_each(|(fi, w)| *fi += h * w);
+        }
+        let by_hand = 0.5 * f.iter().zip(&x0).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+        assert!((net.loss(&x_t, &x0) - by_hand).abs() < 1e-12, "e = {even}");
+        let (mut r, mut g) = (vec![0.0; d], vec![0.0; d * k]);
+        let loss = net.gradient_into(&x_t, &x0, &mut r, &mut g);
+        assert!((loss - by_hand).abs() < 1e-12);
+        let h = 1e-6;
+        for (i, &gradient) in g.iter().enumerate() {
+            let (mut plus, mut minus) = (net.clone(), net.clone());
+            plus.w[i] += h;
+            minus.w[i] -= h;
+            let fd = (plus.loss(&x_t, &x0) - minus.loss(&x_t, &x0)) / (2.0 * h);
+            assert!(
+                (fd - gradient).abs() < 1e-6 * (1.0 + fd.abs()),
+                "e = {even}, weight {i}: gradient {gradient} vs finite difference {fd}"
+            );
+        }
     }
     // φ' is the derivative of φ.
     for p in [-1.3, -0.2, 0.0, 0.05, 0.7] {
@@ -268,12 +353,11 @@ fn the_chapter_claims_hold_at_quick_scale() {
     assert_ne!(r.a2.verdict.outcome, Outcome::NotReproduced);
     assert!(r.a2.covariance.slope_of_medians < 1.6);
     assert!(r.a2.cumulant.slope_of_medians > 2.5);
-    assert_eq!(
-        r.a3.verdict.outcome,
-        Outcome::Reproduced,
-        "{:?}",
-        r.a3.verdict
-    );
+    // A3's outcomes are what the runs decide; at quick scale only that both are decided
+    // from every seed (the evidence names the seed count).
+    for verdict in [&r.a3.beyond_covariance, &r.a3.hidden_coupling] {
+        assert!(verdict.evidence.contains(" of 3 seeds"), "{verdict:?}");
+    }
     for c in r
         .model_checks
         .independent
@@ -299,14 +383,15 @@ fn the_chapter_claims_hold_at_quick_scale() {
         "order_v",
         "a1_outcome",
         "a2_slope_v",
-        "a3_outcome",
+        "a3a_outcome",
+        "a3b_outcome",
     ] {
         assert!(numbers.contains(&format!("ANCHOR: {anchor} ")), "{anchor}");
     }
     assert!(files
         .get("easy-to-hard/verdicts.md")
         .unwrap()
-        .contains("A3"));
+        .contains("A3b"));
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! The shallow denoiser `f(x) = b x + a Σ_k w_k φ(w_k·x)` with unit-norm directions `w_k`,
-//! its loss, its gradient, and the Riemannian online-SGD step on the sphere.
+//! its loss, its gradient, and the Riemannian online-SGD step on the sphere. Its
+//! activation is the odd `φ`, or `φ(p) + e p²` with an even part `e` (the one experiment
+//! that needs to see a coupling an odd activation is blind to).
 
 use super::model::{dot, normalise};
 use ndarray_rand::rand::Rng;
@@ -19,8 +21,9 @@ pub fn phi_prime(p: f64) -> f64 {
 }
 
 /// A denoiser with `k` unit-norm directions in `R^d`, a frozen skip coefficient `b` and a
-/// frozen output amplitude `a`: `f(x) = b x + a Σ_k w_k φ(w_k·x)`. The rows `w_k` are
-/// stored one after another in `w` (`k × d`).
+/// frozen output amplitude `a`: `f(x) = b x + a Σ_k w_k σ(w_k·x)` with activation
+/// `σ(p) = φ(p) + e p²` (`e = even`, 0 unless an experiment needs an even part). The rows
+/// `w_k` are stored one after another in `w` (`k × d`).
 /// Introduced in chapter "Easy to hard".
 #[derive(Clone, Debug)]
 pub struct Denoiser {
@@ -29,6 +32,8 @@ pub struct Denoiser {
     pub b: f64,
     pub a: f64,
     pub w: Vec<f64>,
+    /// The coefficient `e` of the activation's even part `e p²`.
+    pub even: f64,
 }
 
 impl Denoiser {
@@ -44,7 +49,14 @@ impl Denoiser {
             "k = {k} orthonormal directions do not fit in d = {d}"
         );
         let w = (0..k * d).map(|_| rng.sample(StandardNormal)).collect();
-        let mut net = Denoiser { d, k, b, a, w };
+        let mut net = Denoiser {
+            d,
+            k,
+            b,
+            a,
+            w,
+            even: 0.0,
+        };
         net.orthonormalise();
         net
     }
@@ -54,12 +66,22 @@ impl Denoiser {
         &self.w[k * self.d..(k + 1) * self.d]
     }
 
+    /// The activation `σ(p) = φ(p) + e p²`.
+    pub fn activation(&self, p: f64) -> f64 {
+        phi(p) + self.even * p * p
+    }
+
+    /// `σ'(p) = φ'(p) + 2 e p`.
+    pub fn activation_prime(&self, p: f64) -> f64 {
+        phi_prime(p) + 2.0 * self.even * p
+    }
+
     /// Writes `f(x)` into `out`.
     pub fn denoise_into(&self, x: &[f64], out: &mut [f64]) {
         out.iter_mut().zip(x).for_each(|(o, xi)| *o = self.b * xi);
         for k in 0..self.k {
             let w = self.row(k);
-            let h = self.a * phi(dot(w, x));
+            let h = self.a * self.activation(dot(w, x));
             out.iter_mut().zip(w).for_each(|(o, wi)| *o += h * wi);
         }
     }
@@ -77,7 +99,7 @@ impl Denoiser {
 
     // ANCHOR: gradient
     /// The Euclidean gradient of `½‖r‖²`, `r = f(x_t) − x₀`, with respect to each row:
-    /// `g_k = a (φ(p_k) r + (w_k·r) φ'(p_k) x_t)`, `p_k = w_k·x_t`. Writes `r` into
+    /// `g_k = a (σ(p_k) r + (w_k·r) σ'(p_k) x_t)`, `p_k = w_k·x_t`. Writes `r` into
     /// `residual` and the gradients (`k × d`) into `grad`; returns the loss. No allocation.
     pub fn gradient_into(
         &self,
@@ -91,7 +113,10 @@ impl Denoiser {
         for k in 0..self.k {
             let w = self.row(k);
             let p = dot(w, x_t);
-            let (h, h_prime) = (self.a * phi(p), self.a * phi_prime(p) * dot(w, residual));
+            let (h, h_prime) = (
+                self.a * self.activation(p),
+                self.a * self.activation_prime(p) * dot(w, residual),
+            );
             let g = &mut grad[k * self.d..(k + 1) * self.d];
             for ((gi, r), x) in g.iter_mut().zip(&*residual).zip(x_t) {
                 *gi = h * r + h_prime * x;

@@ -60,6 +60,7 @@ pub fn monte_carlo_gain(d: usize, m_u: f64, m_v: f64, n: usize, seed: u64) -> (f
         w: (0..d)
             .map(|i| a * model.u[i] + b * model.v[i] + c * e[i])
             .collect(),
+        even: 0.0,
     };
     let (informed, blind) = (direction(m_u, m_v, m_e), direction(0.0, 0.0, 1.0));
     let (mut x0, mut x_t) = (vec![0.0; d], vec![0.0; d]);

@@ -1,10 +1,9 @@
 //! The chapter's figures: overlaps against log steps (A1), steps to recovery against `d`
-//! (A2), and the overlap with `v` under three latents (A3).
+//! (A2), and the overlap with `v` in every arm of A3.
 
 use super::experiment::{Correlated, EasyBeforeHard, Exponents, LatentRuns, Sweep};
-use super::model::Latent;
 use super::runs::TwoSpikeRun;
-use crate::plot::{draw_lines, svg, Line};
+use crate::plot::{draw_lines_framed, svg, Frame, Line};
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -211,8 +210,9 @@ fn draw_sweep<DB: DrawingBackend>(
     Ok(())
 }
 
-/// A3: mean ± std over seeds of `m_v` under three latents, and of `m_u` with
-/// `ν = sign(λ)`, against training steps.
+/// A3: mean ± std over seeds of `m_v` in every arm against training steps: on the left
+/// the sign latent against its Gaussian control (and independent latents), on the right
+/// the parity latent with the odd and with the even-part activation.
 /// Introduced in chapter "Easy to hard".
 pub fn draw_correlated<DB: DrawingBackend>(
     a3: &Correlated,
@@ -221,54 +221,58 @@ pub fn draw_correlated<DB: DrawingBackend>(
     draw_latent_runs(a3.d, &a3.latents, area)
 }
 
-/// The A3 drawing for runs of the three latents in dimension `d`.
+/// The A3 drawing for the runs of the arms in `latents` (those of [`super::a3_arms`]) in
+/// dimension `d`: the odd activation's arms on the left, the even part's on the right.
 /// Introduced in chapter "Easy to hard".
 pub fn draw_latent_runs<DB: DrawingBackend>(
     d: usize,
     latents: &[LatentRuns],
     area: &DrawingArea<DB, Shift>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let line = |latent: Latent, pick_u: bool, label: String| {
-        let runs = latents
-            .iter()
-            .find(|l| l.latent == latent)
-            .expect("every latent was run");
+    let line = |runs: &LatentRuns| {
         let n = runs.trajectories[0].points.len();
         let points = (0..n)
             .map(|i| {
-                let values: Vec<f64> = runs
-                    .trajectories
-                    .iter()
-                    .map(|t| {
-                        let p = t.points[i];
-                        if pick_u {
-                            p.1
-                        } else {
-                            p.2
-                        }
-                    })
-                    .collect();
+                let values: Vec<f64> = runs.trajectories.iter().map(|t| t.points[i].2).collect();
                 let mean = values.iter().sum::<f64>() / values.len() as f64;
                 let var =
                     values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / values.len() as f64;
                 (runs.trajectories[0].points[i].0 as f64, mean, var.sqrt())
             })
             .collect();
-        Line { label, points }
+        Line {
+            label: format!("m_v, {}", runs.label()),
+            points,
+        }
     };
-    let lines = [
-        line(Latent::Sign, true, "m_u, ν = sign(λ)".into()),
-        line(Latent::Sign, false, "m_v, ν = sign(λ)".into()),
-        line(Latent::Independent, false, "m_v, independent".into()),
-        line(Latent::Parity, false, "m_v, ν = sign(|λ| − 0.6745)".into()),
-    ];
-    draw_lines(
-        &format!("Correlated latents (d = {d}, one neuron)"),
-        ("training steps", "overlap (mean ± std over seeds)"),
-        &lines,
-        // Between m_u (near 0.9) and m_v with sign latents (near 0.4) at the right.
-        SeriesLabelPosition::Coordinate(420, 70),
-        area,
+    let panel = |odd: bool| -> Vec<Line> {
+        latents
+            .iter()
+            .filter(|l| (l.even == 0.0) == odd)
+            .map(line)
+            .collect()
+    };
+    let frame = Frame {
+        y_range: Some((0.0, 1.0)),
+        legend_below: true,
+        ..Frame::default()
+    };
+    let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
+    draw_lines_framed(
+        &format!("Odd activation (d = {d}, one neuron)"),
+        ("training steps", "m_v (mean ± std over seeds)"),
+        &panel(true),
+        SeriesLabelPosition::UpperLeft,
+        &frame,
+        &left,
+    )?;
+    draw_lines_framed(
+        "Activation with an even part",
+        ("training steps", "m_v (mean ± std over seeds)"),
+        &panel(false),
+        SeriesLabelPosition::UpperLeft,
+        &frame,
+        &right,
     )
 }
 
@@ -289,7 +293,7 @@ pub fn figures(
         ),
         (
             "a3-correlated.svg",
-            svg((720, 420), |area| draw_correlated(a3, area)),
+            svg((960, 460), |area| draw_correlated(a3, area)),
         ),
     ]
 }

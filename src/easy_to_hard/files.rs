@@ -118,7 +118,7 @@ fn a2_table(r: &ChapterResults) -> String {
 
 fn a3_table(r: &ChapterResults) -> String {
     let mut t = String::from(
-        "| latents | $E(\\lambda\\nu)$ | $m_u$ at the end | $m_v$ at the end |\n|---|---|---|---|\n",
+        "| latents; activation | $E(\\lambda\\nu)$ | $m_u$ at the end | $m_v$ at the end |\n|---|---|---|---|\n",
     );
     for runs in &r.a3.latents {
         let finals = runs.finals();
@@ -134,7 +134,7 @@ fn a3_table(r: &ChapterResults) -> String {
             t,
             "| {} | {:.3} | {} | {} |",
             // A pipe in a name (|λ|) would end the table cell.
-            runs.latent.name().replace('|', "\\|"),
+            runs.label().replace('|', "\\|"),
             super::oracle::e_lambda_nu(runs.latent),
             range(|p| p.0),
             range(|p| p.1)
@@ -188,24 +188,25 @@ fn numbers(r: &ChapterResults) -> String {
             .expect("every latent")
             .1
     };
-    let finals = |latent: Latent| {
-        r.a3.latents
-            .iter()
-            .find(|l| l.latent == latent)
-            .expect("every latent")
-            .finals()
+    let a3 = &r.a3;
+    let m_v_of = |latent: Latent, even: f64| -> Vec<f64> {
+        a3.arm(latent, even).finals().iter().map(|p| p.1).collect()
     };
-    let max_m_v = |latent: Latent| {
-        finals(latent)
-            .iter()
-            .map(|p| p.1)
-            .fold(f64::NEG_INFINITY, f64::max)
+    let max = |xs: Vec<f64>| xs.into_iter().fold(f64::NEG_INFINITY, f64::max);
+    let span = |xs: Vec<f64>| {
+        let low = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        format!("{low:.2} to {:.2}", max(xs))
     };
-    let parity_below_ind = finals(Latent::Parity)
+    let parity_below_ind = m_v_of(Latent::Parity, 0.0)
         .iter()
-        .zip(finals(Latent::Independent))
-        .filter(|(p, _)| p.1 < 0.15)
+        .filter(|&&m| m < 0.15)
         .count();
+    let a3_seeds = a3.latents[0].trajectories.len();
+    let gaps: Vec<f64> = m_v_of(Latent::Sign, 0.0)
+        .iter()
+        .zip(m_v_of(Latent::MatchedGaussian, 0.0))
+        .map(|(s, c)| s - c)
+        .collect();
     let a1_passed =
         r.a1.checks
             .iter()
@@ -228,8 +229,7 @@ fn numbers(r: &ChapterResults) -> String {
     let t_u_max = r.a1.runs.iter().filter_map(|run| run.t_u).max();
     let t_v_min = r.a1.runs.iter().filter_map(|run| run.t_v).min();
     let steps_or_none = |t: Option<u64>| t.map_or("never".into(), |t| thousands(t as f64));
-    let parity_runs = r.a3.latents[0].trajectories.len();
-    let parity_effect = if parity_below_ind == parity_runs {
+    let parity_effect = if parity_below_ind == a3_seeds {
         "no speed-up"
     } else {
         "a speed-up in some seeds"
@@ -274,7 +274,6 @@ fn numbers(r: &ChapterResults) -> String {
         ("order_v_word", order_word(r.signal.order_v)),
         ("a1_tu_max", steps_or_none(t_u_max)),
         ("a1_tv_min", steps_or_none(t_v_min)),
-        ("a3_parity_effect", parity_effect.to_string()),
         (
             "coupling_independent",
             format!("{:.0e}", coupling(Latent::Independent).abs()),
@@ -325,20 +324,43 @@ fn numbers(r: &ChapterResults) -> String {
         ("a3_d", r.a3.d.to_string()),
         ("a3_steps", thousands(r.a3.steps as f64)),
         ("a3_seeds", s.a3_seeds.to_string()),
-        ("a3_outcome", outcome(r.a3.verdict.outcome)),
-        ("a3_max_m_v_sign", format!("{:.2}", max_m_v(Latent::Sign))),
-        (
-            "a3_max_m_v_parity",
-            format!("{:.3}", max_m_v(Latent::Parity)),
-        ),
+        ("a3_margin", format!("{}", s.a3_margin)),
+        ("a3_even", format!("{}", s.a3_even)),
+        ("a3_top_m_v", format!("{:.2}", a3.top_component_m_v)),
+        ("a3_sign_m_v", span(m_v_of(Latent::Sign, 0.0))),
+        ("a3_control_m_v", span(m_v_of(Latent::MatchedGaussian, 0.0))),
+        ("a3_gap", span(gaps)),
         (
             "a3_max_m_v_independent",
-            format!("{:.3}", max_m_v(Latent::Independent)),
+            format!("{:.3}", max(m_v_of(Latent::Independent, 0.0))),
+        ),
+        (
+            "a3a_held",
+            every_or_count(a3.beyond_covariance_seeds, a3_seeds),
+        ),
+        ("a3a_outcome", outcome(a3.beyond_covariance.outcome)),
+        (
+            "a3_parity_even_m_v",
+            span(m_v_of(Latent::Parity, s.a3_even)),
+        ),
+        (
+            "a3_independent_even_m_v",
+            span(m_v_of(Latent::Independent, s.a3_even)),
+        ),
+        (
+            "a3b_held",
+            every_or_count(a3.hidden_coupling_seeds, a3_seeds),
+        ),
+        ("a3b_outcome", outcome(a3.hidden_coupling.outcome)),
+        (
+            "a3_max_m_v_parity",
+            format!("{:.3}", max(m_v_of(Latent::Parity, 0.0))),
         ),
         (
             "a3_parity_below",
-            every_or_count(parity_below_ind, r.a3.latents[0].trajectories.len()),
+            every_or_count(parity_below_ind, a3_seeds),
         ),
+        ("a3_parity_effect", parity_effect.to_string()),
         (
             "random_level",
             format!(
@@ -365,7 +387,8 @@ pub fn chapter_files(results: &ChapterResults, provenance: &Provenance) -> Gener
         verdicts_file(&[
             &results.a1.verdict,
             &results.a2.verdict,
-            &results.a3.verdict,
+            &results.a3.beyond_covariance,
+            &results.a3.hidden_coupling,
         ]),
     );
     for (name, svg) in figures(&results.a1, &results.a2, &results.a3) {

@@ -3,7 +3,7 @@
 //! gives near a random start.
 
 use super::denoiser::{phi, phi_prime};
-use super::model::{Latent, MEDIAN_ABS_NORMAL};
+use super::model::{Latent, MATCHED_RHO, MEDIAN_ABS_NORMAL};
 use serde::Serialize;
 
 /// Five-point Gauss–Legendre nodes and weights on `[−1, 1]`.
@@ -91,8 +91,15 @@ impl PopulationLoss {
         assert!(m_e2 >= -1e-12, "need m_u² + m_v² ≤ 1, got ({m_u}, {m_v})");
         let (alpha, b, a) = (self.alpha, self.alpha, 1.0);
         let s2 = 1.0 - alpha * alpha;
-        // Var(w·x₀ | λ, ν): the whitening shrinks the noise along v to 1/(1 + β_v).
-        let var_a = m_u * m_u + m_v * m_v / (1.0 + self.beta_v) + m_e2.max(0.0);
+        // Var(w·x₀ | λ, ν): the whitening shrinks the noise along v to 1/(1 + β_v). The
+        // Gaussian control's ν is not fixed by λ: its conditional variance 1 − ρ² adds to it.
+        let nu_spread = match self.latent {
+            Latent::MatchedGaussian => 1.0 - MATCHED_RHO * MATCHED_RHO,
+            _ => 0.0,
+        };
+        let var_a = m_u * m_u
+            + m_v * m_v * (1.0 + self.beta_v * nu_spread) / (1.0 + self.beta_v)
+            + m_e2.max(0.0);
         let var_p = alpha * alpha * var_a + s2;
         let cov_pq = alpha * (b * alpha - 1.0) * var_a + b * s2;
         let sd_p = var_p.sqrt();
@@ -123,11 +130,13 @@ impl PopulationLoss {
     // ANCHOR_END: population_loss
 
     fn latent_of(&self, lambda: f64) -> f64 {
-        // The deterministic latents; a node never sits exactly on a break.
+        // E[ν | λ] (ν itself for the deterministic latents); a node never sits on a break.
         let sign = |x: f64| if x >= 0.0 { 1.0 } else { -1.0 };
         match self.latent {
             Latent::Sign => sign(lambda),
             Latent::Parity => sign(lambda.abs() - MEDIAN_ABS_NORMAL),
+            // E[ν | λ]; the rest of ν is Gaussian and sits in the variance above.
+            Latent::MatchedGaussian => MATCHED_RHO * lambda,
             Latent::Independent => unreachable!("independent latents are summed over"),
         }
     }

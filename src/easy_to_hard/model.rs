@@ -10,6 +10,9 @@ use ndarray_rand::rand_distr::StandardNormal;
 /// Introduced in chapter "Easy to hard".
 pub const MEDIAN_ABS_NORMAL: f64 = 0.674_489_750_196_081_7;
 
+/// `E[λ sign(λ)] = E|λ| = √(2/π)`: the correlation the Gaussian control copies.
+pub const MATCHED_RHO: f64 = 0.797_884_560_802_865_4;
+
 /// How the non-Gaussian latent `ν` is drawn, given the Gaussian latent `λ`.
 /// Introduced in chapter "Easy to hard".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -21,10 +24,16 @@ pub enum Latent {
     Sign,
     /// `ν = sign(|λ| − 0.6745)`: `E[λν] = 0` but `E[λ²ν] ≠ 0` (third-order coupling).
     Parity,
+    /// The control for [`Latent::Sign`]: `ν = ρλ + √(1 − ρ²) g` with `g ~ N(0, 1)` and
+    /// `ρ = √(2/π)`, a Gaussian with the sign latent's `E[λν]`. The data then have exactly
+    /// the sign latent's covariance and no higher-order structure at all, so whatever a
+    /// denoiser learns here, a pair-wise learner could.
+    MatchedGaussian,
 }
 
 impl Latent {
-    /// Draws `ν` given `λ` (a Rademacher variable in every case: mean 0, variance 1).
+    /// Draws `ν` given `λ` (mean 0, variance 1 in every case; a Rademacher variable in all
+    /// but the Gaussian control).
     pub fn draw<R: Rng + ?Sized>(self, lambda: f64, rng: &mut R) -> f64 {
         let sign = |x: f64| if x >= 0.0 { 1.0 } else { -1.0 };
         match self {
@@ -37,6 +46,11 @@ impl Latent {
             }
             Latent::Sign => sign(lambda),
             Latent::Parity => sign(lambda.abs() - MEDIAN_ABS_NORMAL),
+            Latent::MatchedGaussian => {
+                let rho = MATCHED_RHO;
+                let g: f64 = rng.sample(StandardNormal);
+                rho * lambda + (1.0 - rho * rho).sqrt() * g
+            }
         }
     }
 
@@ -46,6 +60,7 @@ impl Latent {
             Latent::Independent => "independent",
             Latent::Sign => "ν = sign(λ)",
             Latent::Parity => "ν = sign(|λ| − 0.6745)",
+            Latent::MatchedGaussian => "Gaussian ν, same covariance as sign(λ)",
         }
     }
 }

@@ -10,11 +10,12 @@ use serde::Serialize;
 /// Introduced in chapter "Easy to hard".
 pub const KAPPA4_RADEMACHER: f64 = -2.0;
 
-/// `E[λ ν]` for each latent: `√(2/π)` for `ν = sign(λ)` (that is `E|λ|`), 0 otherwise.
+/// `E[λ ν]` for each latent: `√(2/π)` for `ν = sign(λ)` (that is `E|λ|`) and for its
+/// Gaussian control, 0 otherwise.
 /// Introduced in chapter "Easy to hard".
 pub fn e_lambda_nu(latent: Latent) -> f64 {
     match latent {
-        Latent::Sign => (2.0 / std::f64::consts::PI).sqrt(),
+        Latent::Sign | Latent::MatchedGaussian => (2.0 / std::f64::consts::PI).sqrt(),
         Latent::Independent | Latent::Parity => 0.0,
     }
 }
@@ -44,6 +45,23 @@ pub fn covariance(model: &MixedCumulantModel) -> Array2<f64> {
         let identity = if i == j { 1.0 } else { 0.0 };
         identity + model.beta_u * u[i] * u[j] + cross * (u[i] * v[j] + v[i] * u[j])
     })
+}
+
+/// `|e·v|` for the top eigenvector `e` of the covariance (the first principal
+/// component): the overlap with `v` that a pair-wise method finds. In the plane of `u` and
+/// `v` the covariance is `[[1 + β_u, k], [k, 1]]` with `k = E[λν] √(β_u β_v/(1 + β_v))`
+/// (1 elsewhere), so `e ∝ (k, λ₊ − 1 − β_u)` with `λ₊` its larger eigenvalue; with
+/// `k = 0` the component is `u` itself and the overlap is 0.
+/// Introduced in chapter "Easy to hard".
+pub fn top_component_overlap(beta_u: f64, beta_v: f64, latent: Latent) -> f64 {
+    let k = e_lambda_nu(latent) * (beta_u * beta_v / (1.0 + beta_v)).sqrt();
+    let (a, c) = (1.0 + beta_u, 1.0);
+    let top = 0.5 * (a + c) + (0.25 * (a - c) * (a - c) + k * k).sqrt();
+    let (e_u, e_v) = (k, top - a);
+    if k == 0.0 {
+        return 0.0;
+    }
+    e_v.abs() / (e_u * e_u + e_v * e_v).sqrt()
 }
 
 /// The whitening matrix `S = I − c v vᵀ`, `c` from [`whitening_c`].
@@ -169,7 +187,11 @@ pub fn moment_checks(model: &MixedCumulantModel, n: usize, seed: u64) -> (Vec<Ch
         }
     };
     let (m, se) = mean_se(&lambda_nu);
-    let kappa4_nu = KAPPA4_RADEMACHER;
+    // The Gaussian control's ν has no fourth cumulant; every other ν is a coin.
+    let kappa4_nu = match model.latent {
+        Latent::MatchedGaussian => 0.0,
+        _ => KAPPA4_RADEMACHER,
+    };
     let checks = vec![
         second("variance along u", &along_u, 1.0 + model.beta_u),
         second("variance along v", &along_v, 1.0),

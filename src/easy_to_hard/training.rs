@@ -24,11 +24,13 @@ pub struct RunConfig {
     pub latent: Latent,
     /// The step size `η` (the chapter uses `0.05/d` or `0.8/d²`).
     pub eta: f64,
+    /// The even part `e` of the activation `φ(p) + e p²` (0: the odd `φ`).
+    pub even: f64,
 }
 
 impl RunConfig {
     /// The chapter's common model: `β_u = 4`, `β_v = 10`, independent latents,
-    /// `η = 0.05/d`.
+    /// `η = 0.05/d`, the odd activation.
     pub fn standard(d: usize, k: usize) -> Self {
         assert!(d >= 2, "the MCM needs d ≥ 2, got d = {d}");
         RunConfig {
@@ -38,6 +40,7 @@ impl RunConfig {
             beta_v: 10.0,
             latent: Latent::Independent,
             eta: 0.05 / d as f64,
+            even: 0.0,
         }
     }
 }
@@ -66,7 +69,8 @@ impl OnlineSgd {
         let d = config.d;
         let model =
             MixedCumulantModel::random(d, config.beta_u, config.beta_v, config.latent, &mut rng);
-        let net = Denoiser::random(d, config.k, ALPHA, 1.0, &mut rng);
+        let mut net = Denoiser::random(d, config.k, ALPHA, 1.0, &mut rng);
+        net.even = config.even;
         OnlineSgd {
             model,
             net,
