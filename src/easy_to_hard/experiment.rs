@@ -175,13 +175,18 @@ pub fn signal() -> Signal {
     let rows = gain_table(&loss, &[0.05, 0.1, 0.2, 0.4, 0.8]);
     let order_u = local_order(|m| loss.gain(m, 0.0), 0.05, 0.1);
     let order_v = local_order(|m| loss.gain(0.0, m), 0.05, 0.1);
-    let coupling = [Latent::Independent, Latent::Sign, Latent::Parity]
-        .into_iter()
-        .map(|latent| {
-            let l = PopulationLoss::new(ALPHA, 4.0, 10.0, latent);
-            (latent, linear_coupling(&l, 0.9))
-        })
-        .collect();
+    let coupling = [
+        Latent::Independent,
+        Latent::Sign,
+        Latent::MatchedGaussian,
+        Latent::Parity,
+    ]
+    .into_iter()
+    .map(|latent| {
+        let l = PopulationLoss::new(ALPHA, 4.0, 10.0, latent);
+        (latent, linear_coupling(&l, 0.9))
+    })
+    .collect();
     let parity = PopulationLoss::new(ALPHA, 4.0, 10.0, Latent::Parity);
     let mut parity_vs_independent = 0.0f64;
     for (m_u, m_v) in [(0.9, 0.1), (0.5, -0.3), (0.3, 0.6), (0.7, 0.7)] {
@@ -664,7 +669,7 @@ fn correlated(s: &Settings, seed: u64) -> Correlated {
         claim: "A3a: correlated latents, beyond their covariance",
         paper: "When the pair-wise and the higher-order statistics share correlated latent variables, the fourth-cumulant direction is also learned with linear sample complexity.",
         rule: format!(
-            "{setup}. With ν = sign(λ), m_v at the end exceeds by more than {} both the top principal component's m_v ({top:.3}, closed form) and the m_v of the Gaussian control (a Gaussian ν with the same E[λν], so the same covariance and nothing beyond it; same seed), for every seed (reproduced), at least half (partly).",
+            "{setup}. With ν = sign(λ), m_v at the end exceeds by more than {} both the top principal component's m_v ({top:.3}, closed form) and the m_v of the Gaussian control (a Gaussian ν with the same E(λν), so the same covariance and nothing beyond it; same seed), for every seed (reproduced), at least half (partly).",
             s.a3_margin
         ),
         evidence: format!(
@@ -688,7 +693,7 @@ fn correlated(s: &Settings, seed: u64) -> Correlated {
         claim: "A3b: correlated latents that no covariance shows",
         paper: "When the pair-wise and the higher-order statistics share correlated latent variables, the fourth-cumulant direction is also learned with linear sample complexity.",
         rule: format!(
-            "{setup}, activation φ(p) + {}p². With ν = sign(|λ| − 0.6745) (E[λν] = 0: the covariance of independent latents), m_v > 0.3 at the end, while with independent latents m_v < 0.15, for every seed (reproduced), at least half (partly).",
+            "{setup}, activation φ(p) + {}p². With ν = sign(|λ| − 0.6745) (E(λν) = 0: the covariance of independent latents), m_v > 0.3 at the end, while with independent latents m_v < 0.15, for every seed (reproduced), at least half (partly).",
             s.a3_even
         ),
         evidence: format!(

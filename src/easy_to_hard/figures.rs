@@ -2,6 +2,7 @@
 //! (A2), and the overlap with `v` in every arm of A3.
 
 use super::experiment::{Correlated, EasyBeforeHard, Exponents, LatentRuns, Sweep};
+use super::model::Latent;
 use super::runs::TwoSpikeRun;
 use crate::plot::{draw_lines_framed, svg, Frame, Line};
 use plotters::coord::combinators::{LogCoord, WithKeyPoints};
@@ -240,8 +241,15 @@ pub fn draw_latent_runs<DB: DrawingBackend>(
                 (runs.trajectories[0].points[i].0 as f64, mean, var.sqrt())
             })
             .collect();
+        // Short names: two legend entries share a row of a half-width panel.
+        let name = match runs.latent {
+            Latent::Independent => "independent",
+            Latent::Sign => "ν = sign(λ)",
+            Latent::MatchedGaussian => "Gaussian control",
+            Latent::Parity => "parity ν",
+        };
         Line {
-            label: format!("m_v, {}", runs.label()),
+            label: format!("m_v, {name}"),
             points,
         }
     };
@@ -254,8 +262,8 @@ pub fn draw_latent_runs<DB: DrawingBackend>(
     };
     let frame = Frame {
         y_range: Some((0.0, 1.0)),
+        whole_x: true,
         legend_below: true,
-        ..Frame::default()
     };
     let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
     draw_lines_framed(
@@ -267,7 +275,7 @@ pub fn draw_latent_runs<DB: DrawingBackend>(
         &left,
     )?;
     draw_lines_framed(
-        "Activation with an even part",
+        "Activation φ + e p² (even part e > 0)",
         ("training steps", "m_v (mean ± std over seeds)"),
         &panel(false),
         SeriesLabelPosition::UpperLeft,

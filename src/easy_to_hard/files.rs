@@ -280,6 +280,10 @@ fn numbers(r: &ChapterResults) -> String {
         ),
         ("coupling_sign", format!("{:.3}", coupling(Latent::Sign))),
         (
+            "coupling_control",
+            format!("{:.3}", coupling(Latent::MatchedGaussian)),
+        ),
+        (
             "coupling_parity",
             format!("{:.0e}", coupling(Latent::Parity).abs()),
         ),
@@ -346,6 +350,17 @@ fn numbers(r: &ChapterResults) -> String {
         (
             "a3_independent_even_m_v",
             span(m_v_of(Latent::Independent, s.a3_even)),
+        ),
+        (
+            "a3_even_max_m_u",
+            format!(
+                "{:.2}",
+                [Latent::Independent, Latent::Parity]
+                    .into_iter()
+                    .flat_map(|l| a3.arm(l, s.a3_even).finals())
+                    .map(|p| p.0)
+                    .fold(f64::NEG_INFINITY, f64::max)
+            ),
         ),
         (
             "a3b_held",
