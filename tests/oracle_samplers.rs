@@ -628,7 +628,7 @@ impl Target for ThreeD {
 #[test]
 fn bad_configurations_are_rejected_with_a_message_naming_the_problem() {
     let target = Gmm::grid25();
-    let cases: [(TrainConfig, &str); 4] = [
+    let cases: [(TrainConfig, &str); 5] = [
         (
             TrainConfig {
                 kernel: KernelConfig {
@@ -659,6 +659,13 @@ fn bad_configurations_are_rejected_with_a_message_naming_the_problem() {
                 ..TrainConfig::default()
             },
             "tlm",
+        ),
+        (
+            TrainConfig {
+                backward_every: 1,
+                ..TrainConfig::default()
+            },
+            "backward-every 1",
         ),
     ];
     assert_eq!(TrainConfig::default().validate(), Ok(()));

@@ -46,9 +46,13 @@ pub struct TrainConfig {
     /// Rank-prioritised replay; uniform when false.
     pub prioritised: bool,
     /// Every `backward_every`-th iteration trains on trajectories drawn backwards from
-    /// buffer states through the destruction process (0: never).
+    /// buffer states through the destruction process (0: never; 1 is refused, since only
+    /// forward steps fill the buffer and every step after the first would replay the
+    /// first batch's states).
     pub backward_every: usize,
-    /// The generation update sees a Polyak-averaged copy of the destruction network.
+    /// The generation update sees a Polyak-averaged copy of the destruction network (in
+    /// TB and VarGrad; PIS scores its backward term with the online destruction, so the
+    /// copy is kept but not read).
     pub target_network: bool,
     /// Polyak rate `ρ` of the target copy: `φ̄ ← (1 − ρ)φ̄ + ρφ`.
     pub polyak: f64,
@@ -134,6 +138,10 @@ impl TrainConfig {
             (
                 self.backward_every > 0 && self.buffer_capacity == 0,
                 "backward steps need a replay buffer (buffer-capacity > 0)",
+            ),
+            (
+                self.backward_every == 1,
+                "backward-every 1 would replay the first batch's states forever (only forward steps fill the buffer): use 0 (off) or at least 2",
             ),
             (
                 self.objective == Objective::Tlm && self.kernel.destruction == Destruction::Fixed,
