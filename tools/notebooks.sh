@@ -67,8 +67,11 @@ PY
     exit $stale
     ;;
 execute)
-    # Kept build and cache folders make every run after the first fast.
-    export EVCXR_TMPDIR="$PWD/target/evcxr-tmp" XDG_CACHE_HOME="$PWD/target/xdg-cache"
+    # Kept build and cache folders make every run after the first fast. The compiled
+    # dependencies are cached where evcxr keeps them for every user of the kernel
+    # ($XDG_CACHE_HOME/evcxr, by default ~/.cache/evcxr; at most 2 GB), so a fresh clone
+    # compiles only this crate.
+    export EVCXR_TMPDIR="$PWD/target/evcxr-tmp"
     export EVCXR_CONFIG_DIR="$PWD/target/evcxr-config"
     mkdir -p "$EVCXR_TMPDIR" "$EVCXR_CONFIG_DIR" target/nb-out
     echo ":cache 2000" > "$EVCXR_CONFIG_DIR/init.evcxr"
